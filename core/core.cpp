@@ -4,6 +4,8 @@
 
 namespace rt {
 
-std::string_view version() { return "0.1.0"; }
+std::string_view version() {
+  return "0.1.0";
+}
 
 }  // namespace rt

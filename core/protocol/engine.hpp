@@ -65,11 +65,11 @@ struct BroadcastRequest {
 struct EngineConfig {
   NodeId self;
   MembershipPtr membership;
-  std::uint64_t seed = 1;           // for engines that draw random numbers
-  int fanout = 0;                   // random gossip: 0 = max(3, ceil(sqrt N)); -1 = flood all
-  std::size_t seen_cache = 65536;   // message ids remembered for deduplication
-  Micros ack_timeout_us = 300'000;  // RainTree: wait this long for an ACK before readjusting
-  Micros igym_timeout_us = 300'000; // RainTree: wait this long for an IGYM reply
+  std::uint64_t seed = 1;            // for engines that draw random numbers
+  int fanout = 0;                    // random gossip: 0 = max(3, ceil(sqrt N)); -1 = flood all
+  std::size_t seen_cache = 65536;    // message ids remembered for deduplication
+  Micros ack_timeout_us = 300'000;   // RainTree: wait this long for an ACK before readjusting
+  Micros igym_timeout_us = 300'000;  // RainTree: wait this long for an IGYM reply
 };
 
 class Engine {

@@ -52,9 +52,8 @@ const std::vector<NodeId>& Membership::group(std::string_view name) const {
   const bool everyone = name.empty() || std::find(roles.begin(), roles.end(), "all") != roles.end();
   std::vector<NodeId> ids;
   for (const Member& m : members_) {
-    const bool wanted = everyone || std::any_of(roles.begin(), roles.end(), [&](auto r) {
-                          return role_matches(r, m.role);
-                        });
+    const bool wanted = everyone || std::any_of(roles.begin(), roles.end(),
+                                                [&](auto r) { return role_matches(r, m.role); });
     if (wanted) ids.push_back(m.id);
   }
   return group_cache_.emplace(std::string(name), std::move(ids)).first->second;

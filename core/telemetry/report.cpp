@@ -148,9 +148,8 @@ std::string broadcasts_csv(const Report& report) {
          "last_delivery_ms,mean_hops,max_hops,missed_ranks\n";
   for (const BroadcastSummary& b : report.broadcasts) {
     out << to_string(b.id) << ',' << b.origin_rank << ',' << b.group << ',' << b.members << ','
-        << b.delivered << ',' << b.coverage << ',' << b.payload_copies << ','
-        << b.copies_per_node << ',' << b.last_delivery_ms << ',' << b.mean_hops << ','
-        << b.max_hops << ',';
+        << b.delivered << ',' << b.coverage << ',' << b.payload_copies << ',' << b.copies_per_node
+        << ',' << b.last_delivery_ms << ',' << b.mean_hops << ',' << b.max_hops << ',';
     for (std::size_t i = 0; i < b.missed_ranks.size(); ++i) {
       out << (i ? " " : "") << b.missed_ranks[i];
     }

@@ -85,7 +85,8 @@ class ReportBuilder {
   // outcomes[i] belongs to nodes[i]. `members` lists the ranks of the broadcast's group
   // (empty: every node). Nodes outside the group are not counted for coverage.
   void add_broadcast(MessageId id, int origin_rank, const std::string& group,
-                     const std::vector<NodeOutcome>& outcomes, const std::vector<int>& members = {});
+                     const std::vector<NodeOutcome>& outcomes,
+                     const std::vector<int>& members = {});
 
   void set_wire_bytes(int rank, std::uint64_t bytes_in, std::uint64_t bytes_out);
 

@@ -26,16 +26,24 @@ bool parse_level(std::string_view text, Level& out) {
   return false;
 }
 
-std::string_view level_name(Level level) { return kNames[static_cast<int>(level)]; }
+std::string_view level_name(Level level) {
+  return kNames[static_cast<int>(level)];
+}
 
 void set_sink(Sink sink) {
   std::lock_guard lock(g_sink_mutex);
   g_sink = std::move(sink);
 }
 
-void set_level(Level level) { g_level.store(level, std::memory_order_relaxed); }
-Level level() { return g_level.load(std::memory_order_relaxed); }
-bool enabled(Level lvl) { return lvl >= level() && lvl != Level::off; }
+void set_level(Level level) {
+  g_level.store(level, std::memory_order_relaxed);
+}
+Level level() {
+  return g_level.load(std::memory_order_relaxed);
+}
+bool enabled(Level lvl) {
+  return lvl >= level() && lvl != Level::off;
+}
 
 void write(Level lvl, std::string_view category, std::string_view text) {
   std::lock_guard lock(g_sink_mutex);

@@ -19,8 +19,8 @@ std::string_view level_name(Level level);
 
 using Sink = std::function<void(Level, std::string_view category, std::string_view text)>;
 
-void set_sink(Sink sink);          // replaces the sink; thread-safe
-void set_level(Level level);       // records below this level are skipped cheaply
+void set_sink(Sink sink);     // replaces the sink; thread-safe
+void set_level(Level level);  // records below this level are skipped cheaply
 Level level();
 bool enabled(Level level);
 void write(Level level, std::string_view category, std::string_view text);
@@ -31,9 +31,9 @@ Sink stderr_sink();
 }  // namespace rt::log
 
 // Formats only when the level is enabled, so disabled logging costs a comparison.
-#define RT_LOG(lvl, category, expr)                                   \
-  do {                                                                \
-    if (::rt::log::enabled(::rt::log::Level::lvl)) {                  \
-      ::rt::log::write(::rt::log::Level::lvl, (category), (expr));    \
-    }                                                                 \
+#define RT_LOG(lvl, category, expr)                                \
+  do {                                                             \
+    if (::rt::log::enabled(::rt::log::Level::lvl)) {               \
+      ::rt::log::write(::rt::log::Level::lvl, (category), (expr)); \
+    }                                                              \
   } while (0)

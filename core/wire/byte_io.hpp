@@ -19,9 +19,13 @@ class ByteWriter {
   void u32(std::uint32_t v) { put(v, 4); }
   void u64(std::uint64_t v) { put(v, 8); }
   void i64(std::int64_t v) { put(static_cast<std::uint64_t>(v), 8); }
-  void raw(const std::uint8_t* data, std::size_t size) { out_.insert(out_.end(), data, data + size); }
+  void raw(const std::uint8_t* data, std::size_t size) {
+    out_.insert(out_.end(), data, data + size);
+  }
   template <std::size_t N>
-  void array(const std::array<std::uint8_t, N>& a) { raw(a.data(), N); }
+  void array(const std::array<std::uint8_t, N>& a) {
+    raw(a.data(), N);
+  }
   void node_id(const NodeId& id) { array(id.bytes()); }
   // Short strings (names, endpoints): u16 length. Longer input is cut at 65535 bytes.
   void short_string(const std::string& s);

@@ -57,7 +57,9 @@ bool read_body(ByteReader& r, Hello& m) {
   return true;
 }
 
-void write_body(ByteWriter& w, const Heartbeat& m) { w.i64(m.sent_us); }
+void write_body(ByteWriter& w, const Heartbeat& m) {
+  w.i64(m.sent_us);
+}
 bool read_body(ByteReader& r, Heartbeat& m) {
   m.sent_us = r.i64();
   return true;
@@ -164,13 +166,17 @@ bool read_body(ByteReader& r, Artifact& m) {
   return m.chunk->size() <= m.total_size && m.offset <= m.total_size - m.chunk->size();
 }
 
-void write_body(ByteWriter& w, const RetransmitRequest& m) { w.u64(m.min_height); }
+void write_body(ByteWriter& w, const RetransmitRequest& m) {
+  w.u64(m.min_height);
+}
 bool read_body(ByteReader& r, RetransmitRequest& m) {
   m.min_height = r.u64();
   return true;
 }
 
-void write_body(ByteWriter& w, const ControlHello& m) { w.short_string(m.token); }
+void write_body(ByteWriter& w, const ControlHello& m) {
+  w.short_string(m.token);
+}
 bool read_body(ByteReader& r, ControlHello& m) {
   m.token = r.short_string();
   return true;
@@ -275,20 +281,34 @@ std::error_code parse_header(std::span<const std::uint8_t, kHeaderSize> header,
 
 std::error_code decode_body(MessageType type, std::span<const std::uint8_t> body, Message& out) {
   switch (type) {
-    case MessageType::hello: return decode_as<Hello>(body, out);
-    case MessageType::heartbeat: return decode_as<Heartbeat>(body, out);
-    case MessageType::gossip: return decode_as<Gossip>(body, out);
-    case MessageType::ack: return decode_as<Ack>(body, out);
-    case MessageType::igym: return decode_as<Igym>(body, out);
-    case MessageType::igym_reply: return decode_as<IgymReply>(body, out);
-    case MessageType::advert: return decode_as<Advert>(body, out);
-    case MessageType::request: return decode_as<Request>(body, out);
-    case MessageType::artifact: return decode_as<Artifact>(body, out);
-    case MessageType::retransmit_request: return decode_as<RetransmitRequest>(body, out);
-    case MessageType::control_hello: return decode_as<ControlHello>(body, out);
-    case MessageType::control_request: return decode_as<ControlRequest>(body, out);
-    case MessageType::control_response: return decode_as<ControlResponse>(body, out);
-    case MessageType::event_batch: return decode_as<EventBatch>(body, out);
+    case MessageType::hello:
+      return decode_as<Hello>(body, out);
+    case MessageType::heartbeat:
+      return decode_as<Heartbeat>(body, out);
+    case MessageType::gossip:
+      return decode_as<Gossip>(body, out);
+    case MessageType::ack:
+      return decode_as<Ack>(body, out);
+    case MessageType::igym:
+      return decode_as<Igym>(body, out);
+    case MessageType::igym_reply:
+      return decode_as<IgymReply>(body, out);
+    case MessageType::advert:
+      return decode_as<Advert>(body, out);
+    case MessageType::request:
+      return decode_as<Request>(body, out);
+    case MessageType::artifact:
+      return decode_as<Artifact>(body, out);
+    case MessageType::retransmit_request:
+      return decode_as<RetransmitRequest>(body, out);
+    case MessageType::control_hello:
+      return decode_as<ControlHello>(body, out);
+    case MessageType::control_request:
+      return decode_as<ControlRequest>(body, out);
+    case MessageType::control_response:
+      return decode_as<ControlResponse>(body, out);
+    case MessageType::event_batch:
+      return decode_as<EventBatch>(body, out);
   }
   return errc::unknown_type;
 }
@@ -303,6 +323,21 @@ SharedBytes encode_shared(const Message& message) {
   auto out = std::make_shared<Bytes>();
   encode_into(*out, message);
   return out;
+}
+
+std::size_t frame_size(const Message& message) {
+  // Payload-carrying messages are measured without their payload, which is then added.
+  if (const auto* g = std::get_if<Gossip>(&message)) {
+    Gossip header = *g;
+    header.payload = nullptr;
+    return encode_frame(header).size() + (g->payload ? g->payload->size() : 0);
+  }
+  if (const auto* a = std::get_if<Artifact>(&message)) {
+    Artifact header = *a;
+    header.chunk = nullptr;
+    return encode_frame(header).size() + (a->chunk ? a->chunk->size() : 0);
+  }
+  return encode_frame(message).size();
 }
 
 DecodeResult decode_frame(std::span<const std::uint8_t> buffer, std::uint32_t max_body) {

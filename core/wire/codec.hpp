@@ -36,6 +36,10 @@ Bytes encode_frame(const Message& message);
 // The same, as a shared immutable buffer that many peer queues can hold at once.
 SharedBytes encode_shared(const Message& message);
 
+// The size encode_frame() would produce, without copying any payload (for the simulator and
+// for accounting).
+std::size_t frame_size(const Message& message);
+
 // Decodes the first frame of a buffer. `consumed` is the frame size on success;
 // errc::truncated when the buffer holds less than one whole frame.
 struct DecodeResult {

@@ -20,26 +20,40 @@ bool operator==(const Gossip& a, const Gossip& b) {
 }
 
 bool operator==(const Artifact& a, const Artifact& b) {
-  return a.artifact_id == b.artifact_id && a.offset == b.offset &&
-         a.total_size == b.total_size && same_bytes(a.chunk, b.chunk);
+  return a.artifact_id == b.artifact_id && a.offset == b.offset && a.total_size == b.total_size &&
+         same_bytes(a.chunk, b.chunk);
 }
 
 std::string_view type_name(MessageType type) {
   switch (type) {
-    case MessageType::hello: return "hello";
-    case MessageType::heartbeat: return "heartbeat";
-    case MessageType::gossip: return "gossip";
-    case MessageType::ack: return "ack";
-    case MessageType::igym: return "igym";
-    case MessageType::igym_reply: return "igym_reply";
-    case MessageType::advert: return "advert";
-    case MessageType::request: return "request";
-    case MessageType::artifact: return "artifact";
-    case MessageType::retransmit_request: return "retransmit_request";
-    case MessageType::control_hello: return "control_hello";
-    case MessageType::control_request: return "control_request";
-    case MessageType::control_response: return "control_response";
-    case MessageType::event_batch: return "event_batch";
+    case MessageType::hello:
+      return "hello";
+    case MessageType::heartbeat:
+      return "heartbeat";
+    case MessageType::gossip:
+      return "gossip";
+    case MessageType::ack:
+      return "ack";
+    case MessageType::igym:
+      return "igym";
+    case MessageType::igym_reply:
+      return "igym_reply";
+    case MessageType::advert:
+      return "advert";
+    case MessageType::request:
+      return "request";
+    case MessageType::artifact:
+      return "artifact";
+    case MessageType::retransmit_request:
+      return "retransmit_request";
+    case MessageType::control_hello:
+      return "control_hello";
+    case MessageType::control_request:
+      return "control_request";
+    case MessageType::control_response:
+      return "control_response";
+    case MessageType::event_batch:
+      return "event_batch";
   }
   return "unknown";
 }
@@ -50,37 +64,59 @@ bool is_known_type(std::uint8_t raw) {
 
 std::string_view kind_name(GossipKind kind) {
   switch (kind) {
-    case GossipKind::random: return "random";
-    case GossipKind::tree: return "tree";
-    case GossipKind::readjust: return "readjust";
-    case GossipKind::redundancy: return "redundancy";
-    case GossipKind::cleanup: return "cleanup";
+    case GossipKind::random:
+      return "random";
+    case GossipKind::tree:
+      return "tree";
+    case GossipKind::readjust:
+      return "readjust";
+    case GossipKind::redundancy:
+      return "redundancy";
+    case GossipKind::cleanup:
+      return "cleanup";
   }
   return "unknown";
 }
 
 std::string_view event_kind_name(EventKind kind) {
   switch (kind) {
-    case EventKind::send: return "send";
-    case EventKind::receive: return "receive";
-    case EventKind::duplicate: return "duplicate";
-    case EventKind::drop: return "drop";
-    case EventKind::timeout: return "timeout";
-    case EventKind::deliver: return "deliver";
-    case EventKind::originate: return "originate";
-    case EventKind::peer_up: return "peer_up";
-    case EventKind::peer_down: return "peer_down";
+    case EventKind::send:
+      return "send";
+    case EventKind::receive:
+      return "receive";
+    case EventKind::duplicate:
+      return "duplicate";
+    case EventKind::drop:
+      return "drop";
+    case EventKind::timeout:
+      return "timeout";
+    case EventKind::deliver:
+      return "deliver";
+    case EventKind::originate:
+      return "originate";
+    case EventKind::peer_up:
+      return "peer_up";
+    case EventKind::peer_down:
+      return "peer_down";
   }
   return "unknown";
 }
 
 MessageType type_of(const Message& message) {
-  static constexpr MessageType kTypes[] = {
-      MessageType::hello,          MessageType::heartbeat,       MessageType::gossip,
-      MessageType::ack,            MessageType::igym,            MessageType::igym_reply,
-      MessageType::advert,         MessageType::request,         MessageType::artifact,
-      MessageType::retransmit_request, MessageType::control_hello, MessageType::control_request,
-      MessageType::control_response, MessageType::event_batch};
+  static constexpr MessageType kTypes[] = {MessageType::hello,
+                                           MessageType::heartbeat,
+                                           MessageType::gossip,
+                                           MessageType::ack,
+                                           MessageType::igym,
+                                           MessageType::igym_reply,
+                                           MessageType::advert,
+                                           MessageType::request,
+                                           MessageType::artifact,
+                                           MessageType::retransmit_request,
+                                           MessageType::control_hello,
+                                           MessageType::control_request,
+                                           MessageType::control_response,
+                                           MessageType::event_batch};
   static_assert(std::size(kTypes) == std::variant_size_v<Message>);
   return kTypes[message.index()];
 }

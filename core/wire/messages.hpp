@@ -43,7 +43,9 @@ enum class MessageType : std::uint8_t {
 
 std::string_view type_name(MessageType type);
 bool is_known_type(std::uint8_t raw);
-inline bool is_control_type(MessageType type) { return static_cast<std::uint8_t>(type) >= 0x80; }
+inline bool is_control_type(MessageType type) {
+  return static_cast<std::uint8_t>(type) >= 0x80;
+}
 // Frames that carry broadcast content (counted as "reads"/"writes" and payload bytes).
 inline bool is_payload_type(MessageType type) {
   return type == MessageType::gossip || type == MessageType::artifact;
@@ -184,7 +186,7 @@ struct EventRecord {
   EventKind kind = EventKind::send;
   MessageType msg_type = MessageType::gossip;
   MessageId msg_id;
-  NodeId peer;            // zero when not about a peer (deliver, originate)
+  NodeId peer;  // zero when not about a peer (deliver, originate)
   Level level = 0;
   std::uint8_t detail = 0;  // GossipKind for gossip frames
   std::uint32_t bytes = 0;  // frame size on the wire
@@ -199,9 +201,9 @@ struct EventBatch {
   friend bool operator==(const EventBatch&, const EventBatch&) = default;
 };
 
-using Message = std::variant<Hello, Heartbeat, Gossip, Ack, Igym, IgymReply, Advert, Request,
-                             Artifact, RetransmitRequest, ControlHello, ControlRequest,
-                             ControlResponse, EventBatch>;
+using Message =
+    std::variant<Hello, Heartbeat, Gossip, Ack, Igym, IgymReply, Advert, Request, Artifact,
+                 RetransmitRequest, ControlHello, ControlRequest, ControlResponse, EventBatch>;
 
 MessageType type_of(const Message& message);
 

@@ -22,7 +22,8 @@ std::string hex(const Bytes& b) {
 Bytes unhex(std::string_view text) {
   Bytes out;
   for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
+    out.push_back(
+        static_cast<std::uint8_t>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16)));
   }
   return out;
 }
@@ -36,34 +37,26 @@ const std::map<MessageType, std::string>& golden() {
        "0000004a01010001000102030405060708090a0b0c0d0e0f1011121314151617"
        "18191a1b1c1d1e1f000f3132372e302e302e313a34303030310002000976616c"
        "696461746f720008617263686976616c"},
-      {MessageType::heartbeat,
-       "00000008010200060a24181e4000"},
+      {MessageType::heartbeat, "00000008010200060a24181e4000"},
       {MessageType::gossip,
        "0000004f01030102030405060708202122232425262728292a2b2c2d2e2f3031"
        "32333435363738393a3b3c3d3e3f000a76616c696461746f7273030102000000"
        "050000000900060a241820224000000004deadbeef"},
-      {MessageType::ack,
-       "0000000901040a0b0c0d0e0f101102"},
-      {MessageType::igym,
-       "000000090105000000000000009901"},
-      {MessageType::igym_reply,
-       "000000090106000000000000009901"},
+      {MessageType::ack, "0000000901040a0b0c0d0e0f101102"},
+      {MessageType::igym, "000000090105000000000000009901"},
+      {MessageType::igym_reply, "000000090106000000000000009901"},
       {MessageType::advert,
        "000000390107000000000000002a000000000010000000000000000003e802a0"
        "a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"},
-      {MessageType::request,
-       "000000140108000000000000002a000000000001000000010000"},
+      {MessageType::request, "000000140108000000000000002a000000000001000000010000"},
       {MessageType::artifact,
        "000000200109000000000000002a000000000000000200000000000000060000"
        "000401020304"},
-      {MessageType::retransmit_request,
-       "00000008010a00000000000003e7"},
-      {MessageType::control_hello,
-       "0000000801800006733363726574"},
+      {MessageType::retransmit_request, "00000008010a00000000000003e7"},
+      {MessageType::control_hello, "0000000801800006733363726574"},
       {MessageType::control_request,
        "00000018018100000005000000107b22636d64223a22737461747573227d"},
-      {MessageType::control_response,
-       "000000130182000000050000000b7b226f6b223a747275657d"},
+      {MessageType::control_response, "000000130182000000050000000b7b226f6b223a747275657d"},
       {MessageType::event_batch,
        "0000004c0183000000000000000300000001000000000000000700060a24181e"
        "400102031122334455667788404142434445464748494a4b4c4d4e4f50515253"
@@ -174,7 +167,8 @@ TEST(Codec, TrailingBytesAndBadEnumsAreMalformed) {
 
 TEST(Codec, CountsLargerThanTheBodyAreRefusedBeforeAllocating) {
   // An event batch declaring 2^32-1 events in a 12-byte body.
-  const Bytes frame = {0, 0, 0, 12, kFrameVersion, 0x83, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
+  const Bytes frame = {0, 0, 0, 12, kFrameVersion, 0x83, 0,    0,   0, 0,
+                       0, 0, 0, 0,  0xff,          0xff, 0xff, 0xff};
   EXPECT_EQ(decode_frame(frame).error, make_error_code(errc::malformed_body));
   // A hello declaring 65535 roles with no bytes for them.
   Bytes hello = encode_frame(Hello{1, samples::id_of(0), "h:1", {}});
@@ -224,6 +218,18 @@ TEST(NodeIdTest, ParsesAndPrintsHex) {
   EXPECT_FALSE(NodeId::from_hex(std::string(63, 'a') + "g"));
   EXPECT_LT(samples::id_of(1), samples::id_of(2));
   EXPECT_EQ(to_string(MessageId{0xabc}), "0000000000000abc");
+}
+
+}  // namespace
+}  // namespace rt::wire
+
+namespace rt::wire {
+namespace {
+
+TEST(Codec, FrameSizeMatchesTheEncodedSize) {
+  for (const Message& m : samples::all()) {
+    EXPECT_EQ(frame_size(m), encode_frame(m).size()) << type_name(type_of(m));
+  }
 }
 
 }  // namespace

@@ -20,13 +20,20 @@ inline SharedBytes bytes_of(std::initializer_list<std::uint8_t> b) {
 inline std::vector<Message> all() {
   Sha256 hash{};
   for (std::size_t i = 0; i < hash.size(); ++i) hash[i] = static_cast<std::uint8_t>(0xa0 + i);
-  EventRecord event{7, 1'700'000'000'000'001, EventKind::duplicate, MessageType::gossip,
-                    MessageId{0x1122334455667788}, id_of(0x40), 3, 1, 1030};
+  EventRecord event{7,
+                    1'700'000'000'000'001,
+                    EventKind::duplicate,
+                    MessageType::gossip,
+                    MessageId{0x1122334455667788},
+                    id_of(0x40),
+                    3,
+                    1,
+                    1030};
   return {
       Hello{1, id_of(0x00), "127.0.0.1:40001", {"validator", "archival"}},
       Heartbeat{1'700'000'000'000'000},
-      Gossip{MessageId{0x0102030405060708}, id_of(0x20), "validators", 3, GossipKind::tree, 2, 5,
-             9, 1'700'000'000'123'456, bytes_of({0xde, 0xad, 0xbe, 0xef})},
+      Gossip{MessageId{0x0102030405060708}, id_of(0x20), "validators", 3, GossipKind::tree, 2, 5, 9,
+             1'700'000'000'123'456, bytes_of({0xde, 0xad, 0xbe, 0xef})},
       Ack{MessageId{0x0a0b0c0d0e0f1011}, 2},
       Igym{MessageId{0x99}, 1},
       IgymReply{MessageId{0x99}, true},

@@ -1,0 +1,39 @@
+// DIR/cluster.json: what `raintree-lab cluster up` leaves behind so that other processes (the
+// lab, the studio, tests) can find and drive a running cluster.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/ids.hpp"
+
+namespace rt::cluster {
+
+struct NodeInfo {
+  int rank = 0;  // 1-based, ascending id order
+  NodeId id;
+  std::string role = "validator";
+  int pid = 0;
+  std::string listen;   // host:port, peer protocol
+  std::string control;  // host:port, control channel
+  std::string token;    // control channel token
+  std::string metrics;  // host:port, Prometheus /metrics
+  std::string log;      // path of the node's log file (may be empty when attached)
+};
+
+struct ClusterInfo {
+  std::string mode;
+  std::filesystem::path dir;
+  std::filesystem::path address_book;
+  std::vector<NodeInfo> nodes;  // by rank
+
+  const NodeInfo* by_rank(int rank) const;
+
+  // nullopt with a one-line reason naming the field on failure.
+  static std::optional<ClusterInfo> load(const std::filesystem::path& file, std::string& error);
+  bool save(const std::filesystem::path& file, std::string& error) const;
+};
+
+}  // namespace rt::cluster

@@ -1,0 +1,48 @@
+// A blocking client of one node's control channel (docs/control-protocol.md). Every call
+// has a timeout. One instance is used from one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "wire/messages.hpp"
+
+namespace rt::cluster {
+
+class ControlClient {
+ public:
+  using Duration = std::chrono::milliseconds;
+
+  // Connects to "host:port" and authenticates with the token. nullptr and a reason on failure
+  // (refused, timed out, wrong token).
+  static std::unique_ptr<ControlClient> connect(const std::string& endpoint,
+                                                const std::string& token, Duration timeout,
+                                                std::string& error);
+  ~ControlClient();
+
+  // Sends {"cmd": ..., ...} and waits for its response. Returns the response document (which
+  // may say "ok": false) or nullopt with a reason when the channel failed or timed out.
+  // Event batches arriving meanwhile are kept for next_events().
+  std::optional<nlohmann::json> request(const nlohmann::json& command, Duration timeout,
+                                        std::string& error);
+
+  // Starts the event stream on this connection.
+  bool subscribe(std::string& error, Duration timeout = Duration(3000));
+  // The next event batch: waits up to `timeout`; nullopt with an empty error on a plain
+  // timeout, with a reason when the channel broke.
+  std::optional<wire::EventBatch> next_events(Duration timeout, std::string& error);
+
+  bool connected() const;
+
+ private:
+  struct Impl;
+  explicit ControlClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rt::cluster

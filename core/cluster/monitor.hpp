@@ -1,0 +1,83 @@
+// Watches a running cluster from its own background thread, for the studio: subscribes to
+// every node's event stream, polls counters at a self-pacing interval, and hands the results
+// over as bounded batches. Commands (broadcast, kill, ...) run on the monitor thread too, so
+// the caller's thread never blocks on a socket.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cluster/cluster_info.hpp"
+#include "wire/messages.hpp"
+
+namespace rt::cluster {
+
+struct PeerSample {
+  NodeId peer;
+  bool connected = false;
+  std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
+  std::uint64_t duplicates = 0, drops = 0;
+  std::uint64_t queue_frames = 0, queue_bytes = 0, queue_high_water_frames = 0;
+  Micros last_heard_us = 0;
+};
+
+struct NodeSample {
+  int rank = 0;
+  Micros time_us = 0;
+  bool answering = false;
+  bool process_alive = false;
+  bool stopped = false;
+  std::uint64_t bytes_in = 0, bytes_out = 0, frames_in = 0, frames_out = 0;
+  std::uint64_t delivered = 0, duplicates = 0, drops = 0;
+  int peers_connected = 0;
+  std::vector<PeerSample> peers;
+};
+
+struct RankedEvent {
+  int rank = 0;  // the node that recorded it
+  wire::EventRecord event;
+};
+
+struct MonitorBatch {
+  std::vector<RankedEvent> events;  // in arrival order per node
+  std::uint64_t dropped_events = 0; // lost by nodes or by the monitor's own bound
+  std::vector<NodeSample> samples;  // latest sample per node that was polled
+  std::vector<std::string> log;     // one line per command result or error
+};
+
+struct MonitorOptions {
+  std::chrono::milliseconds poll_interval{250};
+  std::size_t max_pending_events = 200000;  // beyond this, oldest are dropped and counted
+};
+
+class ClusterMonitor {
+ public:
+  ClusterMonitor(ClusterInfo cluster, MonitorOptions options = {});
+  ~ClusterMonitor();  // stops the thread; never stops the cluster
+
+  // `wake` is called from the monitor thread whenever a batch has become non-empty; the
+  // caller then calls take() from its own thread.
+  void start(std::function<void()> wake);
+  void stop();
+  MonitorBatch take();
+
+  // Queued for the monitor thread; results arrive in MonitorBatch::log.
+  void broadcast(int origin_rank, std::size_t size, const std::string& group = "all");
+  void kill(int rank);       // SIGKILL
+  void pause(int rank);      // SIGSTOP
+  void resume(int rank);     // SIGCONT
+
+  const ClusterInfo& cluster() const { return cluster_; }
+
+ private:
+  struct Impl;
+  ClusterInfo cluster_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rt::cluster

@@ -1,0 +1,34 @@
+// `raintree-lab run`: start a cluster, apply faults, broadcast, wait until quiet, build the
+// DESIGN.md report from what the nodes measured, and stop every process it started.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "telemetry/report.hpp"
+
+namespace rt::cluster {
+
+struct RunOptions {
+  int nodes = 16;
+  std::string mode = "random";
+  int broadcasts = 1;
+  std::size_t size = 1024;
+  int origin_rank = 1;
+  std::string group = "all";
+  std::vector<int> kill;  // SIGKILL before broadcasting
+  std::vector<int> stop;  // SIGSTOP before broadcasting (left stopped: counted not alive)
+  int fanout = 0;
+  std::filesystem::path dir;  // empty: a fresh temporary directory, removed afterwards
+  std::chrono::milliseconds quiet{400};     // no gossip traffic for this long = quiet
+  std::chrono::milliseconds timeout{30000}; // per broadcast
+  std::function<void(const std::string&)> progress;  // one line per step
+};
+
+std::optional<telemetry::Report> run_cluster(const RunOptions& options, std::string& error);
+
+}  // namespace rt::cluster
