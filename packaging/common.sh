@@ -6,7 +6,7 @@ RT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian 12 packages the build, the tests and the studio need.
 RT_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
-  libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
+  libboost-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
   xvfb xauth prometheus curl

@@ -1,8 +1,12 @@
 #include "protocol/engine.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "protocol/random_gossip.hpp"
 
 namespace rt::protocol {
+
+nlohmann::json Engine::inspect() const { return nlohmann::json::object(); }
 
 bool is_known_mode(std::string_view mode) {
   return mode == "pocket" || mode == "raintree" || mode == "random" || mode == "advert";

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "protocol/membership.hpp"
 #include "util/ids.hpp"
 #include "wire/messages.hpp"
@@ -90,6 +92,9 @@ class Engine {
   virtual void on_peer_up(Micros /*now*/, const NodeId& /*peer*/, Actions& /*out*/) {}
   // The address book changed (join or leave).
   virtual void set_membership(MembershipPtr membership) = 0;
+  // A JSON snapshot of the engine's internal state for inspectors (queues, pools, in-flight
+  // broadcasts). Cheap enough to call a few times per second; {} when there is nothing to show.
+  virtual nlohmann::json inspect() const;
 };
 
 // The modes of DESIGN.md: "pocket", "raintree", "random", "advert".

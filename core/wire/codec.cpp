@@ -130,6 +130,7 @@ void write_body(ByteWriter& w, const Advert& m) {
   w.u64(m.height);
   w.u8(m.kind);
   w.array(m.integrity_hash);
+  w.short_string(m.group);
 }
 bool read_body(ByteReader& r, Advert& m) {
   m.artifact_id = r.u64();
@@ -137,6 +138,7 @@ bool read_body(ByteReader& r, Advert& m) {
   m.height = r.u64();
   m.kind = r.u8();
   m.integrity_hash = r.array<32>();
+  m.group = r.short_string();
   return true;
 }
 

@@ -121,6 +121,7 @@ struct Advert {
   std::uint64_t height = 0;
   std::uint8_t kind = 0;
   Sha256 integrity_hash{};
+  std::string group;  // restricted gossip: only members of this group hear of the artifact
   friend bool operator==(const Advert&, const Advert&) = default;
 };
 

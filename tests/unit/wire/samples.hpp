@@ -37,7 +37,7 @@ inline std::vector<Message> all() {
       Ack{MessageId{0x0a0b0c0d0e0f1011}, 2},
       Igym{MessageId{0x99}, 1},
       IgymReply{MessageId{0x99}, true},
-      Advert{42, 1 << 20, 1000, 2, hash},
+      Advert{42, 1 << 20, 1000, 2, hash, "validators"},
       Request{42, 65536, 65536},
       Artifact{42, 2, 6, bytes_of({1, 2, 3, 4})},
       RetransmitRequest{999},
