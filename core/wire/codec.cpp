@@ -204,22 +204,38 @@ bool read_body(ByteReader& r, ControlResponse& m) {
   return true;
 }
 
-constexpr std::size_t kEventRecordSize = 8 + 8 + 1 + 1 + 8 + NodeId::kSize + 1 + 1 + 4;
+void write_event(ByteWriter& w, const EventRecord& e) {
+  w.u64(e.seq);
+  w.i64(e.time_us);
+  w.u8(static_cast<std::uint8_t>(e.kind));
+  w.u8(static_cast<std::uint8_t>(e.msg_type));
+  w.u64(e.msg_id.value);
+  w.node_id(e.peer);
+  w.u8(e.level);
+  w.u8(e.detail);
+  w.u32(e.bytes);
+}
+
+bool read_event(ByteReader& r, EventRecord& e) {
+  e.seq = r.u64();
+  e.time_us = r.i64();
+  const std::uint8_t kind = r.u8();
+  const std::uint8_t type = r.u8();
+  e.msg_id.value = r.u64();
+  e.peer = r.node_id();
+  e.level = r.u8();
+  e.detail = r.u8();
+  e.bytes = r.u32();
+  if (kind > kMaxEventKind || !is_known_type(type)) return false;
+  e.kind = static_cast<EventKind>(kind);
+  e.msg_type = static_cast<MessageType>(type);
+  return true;
+}
 
 void write_body(ByteWriter& w, const EventBatch& m) {
   w.u64(m.dropped);
   w.u32(static_cast<std::uint32_t>(m.events.size()));
-  for (const EventRecord& e : m.events) {
-    w.u64(e.seq);
-    w.i64(e.time_us);
-    w.u8(static_cast<std::uint8_t>(e.kind));
-    w.u8(static_cast<std::uint8_t>(e.msg_type));
-    w.u64(e.msg_id.value);
-    w.node_id(e.peer);
-    w.u8(e.level);
-    w.u8(e.detail);
-    w.u32(e.bytes);
-  }
+  for (const EventRecord& e : m.events) write_event(w, e);
 }
 bool read_body(ByteReader& r, EventBatch& m) {
   m.dropped = r.u64();
@@ -227,18 +243,7 @@ bool read_body(ByteReader& r, EventBatch& m) {
   if (!r.ok() || count > r.remaining() / kEventRecordSize) return false;
   m.events.resize(count);
   for (EventRecord& e : m.events) {
-    e.seq = r.u64();
-    e.time_us = r.i64();
-    const std::uint8_t kind = r.u8();
-    const std::uint8_t type = r.u8();
-    e.msg_id.value = r.u64();
-    e.peer = r.node_id();
-    e.level = r.u8();
-    e.detail = r.u8();
-    e.bytes = r.u32();
-    if (kind > kMaxEventKind || !is_known_type(type)) return false;
-    e.kind = static_cast<EventKind>(kind);
-    e.msg_type = static_cast<MessageType>(type);
+    if (!read_event(r, e)) return false;
   }
   return true;
 }
@@ -325,6 +330,17 @@ SharedBytes encode_shared(const Message& message) {
   auto out = std::make_shared<Bytes>();
   encode_into(*out, message);
   return out;
+}
+
+void append_event(Bytes& out, const EventRecord& event) {
+  ByteWriter writer(out);
+  write_event(writer, event);
+}
+
+std::error_code decode_event(std::span<const std::uint8_t, kEventRecordSize> in, EventRecord& out) {
+  ByteReader reader(in);
+  if (!read_event(reader, out)) return errc::malformed_body;
+  return {};
 }
 
 std::size_t frame_size(const Message& message) {

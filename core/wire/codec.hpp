@@ -40,6 +40,13 @@ SharedBytes encode_shared(const Message& message);
 // for accounting).
 std::size_t frame_size(const Message& message);
 
+// One event record in its fixed-size wire layout (as inside EventBatch), for files that store
+// events outside a frame (recordings).
+inline constexpr std::size_t kEventRecordSize = 8 + 8 + 1 + 1 + 8 + 32 + 1 + 1 + 4;
+void append_event(Bytes& out, const EventRecord& event);
+// Decodes exactly kEventRecordSize bytes; errc::malformed_body for an unknown kind or type.
+std::error_code decode_event(std::span<const std::uint8_t, kEventRecordSize> in, EventRecord& out);
+
 // Decodes the first frame of a buffer. `consumed` is the frame size on success;
 // errc::truncated when the buffer holds less than one whole frame.
 struct DecodeResult {

@@ -235,3 +235,22 @@ TEST(Codec, FrameSizeMatchesTheEncodedSize) {
 
 }  // namespace
 }  // namespace rt::wire
+
+namespace rt::wire {
+namespace {
+
+TEST(Codec, SingleEventRecordsRoundTripInTheirFixedLayout) {
+  const EventRecord e = std::get<EventBatch>(samples::all().back()).events.at(0);
+  Bytes bytes;
+  append_event(bytes, e);
+  ASSERT_EQ(bytes.size(), kEventRecordSize);
+  EventRecord back;
+  ASSERT_FALSE(decode_event(std::span(bytes).first<kEventRecordSize>(), back));
+  EXPECT_EQ(back, e);
+  bytes[16] = 0xee;  // the kind byte
+  EXPECT_EQ(decode_event(std::span(bytes).first<kEventRecordSize>(), back),
+            make_error_code(errc::malformed_body));
+}
+
+}  // namespace
+}  // namespace rt::wire
