@@ -34,10 +34,17 @@ class ControlClient {
   // Starts the event stream on this connection.
   bool subscribe(std::string& error, Duration timeout = Duration(3000));
   // The next event batch: waits up to `timeout`; nullopt with an empty error on a plain
-  // timeout, with a reason when the channel broke.
+  // timeout, with a reason when the channel broke. A zero timeout never blocks: it only takes
+  // what the socket already holds.
   std::optional<wire::EventBatch> next_events(Duration timeout, std::string& error);
 
   bool connected() const;
+  // The socket's file descriptor, for waiting on several clients with poll(2); -1 when closed.
+  // Bytes may already sit decoded in the client: call next_events(Duration(0)) until it
+  // returns nothing before waiting on the descriptor.
+  int native_handle() const;
+  // Why the channel broke (empty while connected).
+  const std::string& failure() const;
 
  private:
   struct Impl;

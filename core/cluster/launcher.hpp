@@ -17,15 +17,17 @@ namespace rt::cluster {
 struct LaunchOptions {
   int nodes = 16;
   std::string mode = "random";
-  std::filesystem::path dir;         // cluster.json, address-book.json and node logs go here
-  std::vector<std::string> roles;    // cycled over the nodes; empty: all "validator"
-  std::filesystem::path node_binary; // empty: raintree-node next to the running executable
-  int fanout = 0;                    // random mode; 0: the node's default
+  std::filesystem::path dir;          // cluster.json, address-book.json and node logs go here
+  std::vector<std::string> roles;     // cycled over the nodes; empty: all "validator"
+  std::filesystem::path node_binary;  // empty: raintree-node next to the running executable
+  int fanout = 0;                     // random mode; 0: the node's default
   std::string log_level = "info";
   std::vector<std::string> extra_node_args;
   std::chrono::milliseconds ready_timeout{20000};
   // Called as nodes come up and answer status (started, total).
   std::function<void(int, int)> progress;
+  // Polled while waiting; returning true abandons the launch (stopping what was started).
+  std::function<bool()> cancelled;
 };
 
 // Starts the nodes (each in its own session so that they outlive the launcher), writes
@@ -40,8 +42,9 @@ struct NodeStatus {
   bool answering = false;      // answered status on the control channel
   nlohmann::json status;       // the status response when answering
 };
-std::vector<NodeStatus> cluster_status(const ClusterInfo& cluster,
-                                       std::chrono::milliseconds timeout = std::chrono::milliseconds(1500));
+std::vector<NodeStatus> cluster_status(
+    const ClusterInfo& cluster,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(1500));
 
 // Stops every node: shutdown over the control channel, then SIGCONT + SIGKILL for any that did
 // not exit in time. Returns when no process of the cluster is left (false with a reason if

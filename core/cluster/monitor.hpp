@@ -44,10 +44,10 @@ struct RankedEvent {
 };
 
 struct MonitorBatch {
-  std::vector<RankedEvent> events;  // in arrival order per node
-  std::uint64_t dropped_events = 0; // lost by nodes or by the monitor's own bound
-  std::vector<NodeSample> samples;  // latest sample per node that was polled
-  std::vector<std::string> log;     // one line per command result or error
+  std::vector<RankedEvent> events;   // in arrival order per node
+  std::uint64_t dropped_events = 0;  // lost by nodes or by the monitor's own bound
+  std::vector<NodeSample> samples;   // latest sample per node that was polled
+  std::vector<std::string> log;      // one line per command result or error
 };
 
 struct MonitorOptions {
@@ -68,9 +68,9 @@ class ClusterMonitor {
 
   // Queued for the monitor thread; results arrive in MonitorBatch::log.
   void broadcast(int origin_rank, std::size_t size, const std::string& group = "all");
-  void kill(int rank);       // SIGKILL
-  void pause(int rank);      // SIGSTOP
-  void resume(int rank);     // SIGCONT
+  void kill(int rank);    // SIGKILL
+  void pause(int rank);   // SIGSTOP
+  void resume(int rank);  // SIGCONT
 
   const ClusterInfo& cluster() const { return cluster_; }
 

@@ -23,11 +23,19 @@ struct RunOptions {
   std::vector<int> kill;  // SIGKILL before broadcasting
   std::vector<int> stop;  // SIGSTOP before broadcasting (left stopped: counted not alive)
   int fanout = 0;
-  std::filesystem::path dir;  // empty: a fresh temporary directory, removed afterwards
-  std::chrono::milliseconds quiet{400};     // no gossip traffic for this long = quiet
-  std::chrono::milliseconds timeout{30000}; // per broadcast
+  std::filesystem::path dir;             // empty: a fresh temporary directory, removed afterwards
+  std::chrono::milliseconds quiet{400};  // no gossip traffic for this long = quiet
+  std::chrono::milliseconds timeout{30000};          // per broadcast
   std::function<void(const std::string&)> progress;  // one line per step
+  // Polled while waiting; returning true (e.g. after SIGINT) stops every process and fails.
+  std::function<bool()> cancelled;
+  std::filesystem::path node_binary;  // empty: raintree-node next to the running executable
+  std::chrono::milliseconds settle_timeout{10000};  // peers connecting / noticing faults
 };
+
+// Checks the options without starting anything (ranges, faults vs origin); false with a
+// one-line reason naming the flag.
+bool validate_run_options(const RunOptions& options, std::string& error);
 
 std::optional<telemetry::Report> run_cluster(const RunOptions& options, std::string& error);
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "protocol/advert_config.hpp"
 #include "protocol/membership.hpp"
 #include "util/ids.hpp"
 #include "wire/messages.hpp"
@@ -72,6 +73,7 @@ struct EngineConfig {
   std::size_t seen_cache = 65536;    // message ids remembered for deduplication
   Micros ack_timeout_us = 300'000;   // RainTree: wait this long for an ACK before readjusting
   Micros igym_timeout_us = 300'000;  // RainTree: wait this long for an IGYM reply
+  AdvertConfig advert;               // advert gossip: priorities, bounds, chunking
 };
 
 class Engine {

@@ -1,0 +1,173 @@
+// raintree-lab cluster up|status|down: leave a cluster of real nodes running in a directory,
+// inspect it, stop it (DESIGN.md, "The command-line contract").
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "cluster/launcher.hpp"
+#include "command_registry.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using rt::cluster::ClusterInfo;
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_cluster_signal(int) {
+  g_interrupted = true;
+}
+
+const std::vector<std::string> kModes = {"pocket", "raintree", "random", "advert"};
+
+[[noreturn]] void fail(const std::string& message, int code = 1) {
+  std::cerr << "raintree-lab: " << message << '\n';
+  throw CLI::RuntimeError(code);
+}
+
+ClusterInfo load_cluster(const fs::path& dir) {
+  std::string error;
+  auto info = ClusterInfo::load(dir / "cluster.json", error);
+  if (!info) fail(error);
+  return *info;
+}
+
+std::vector<std::string> split_roles(const std::string& text) {
+  std::vector<std::string> roles;
+  std::stringstream in(text);
+  std::string role;
+  while (std::getline(in, role, ',')) {
+    if (role.empty()) fail("--roles: empty role in \"" + text + "\"", 2);
+    roles.push_back(role);
+  }
+  return roles;
+}
+
+struct UpArgs {
+  int nodes = 0;
+  std::string mode = "random";
+  std::string dir;
+  std::string roles;
+  int fanout = 0;
+  std::string node_binary;
+  std::string log_level = "info";
+};
+
+void cluster_up(const UpArgs& a) {
+  const fs::path dir = a.dir;
+  std::error_code ec;
+  if (fs::exists(dir / "cluster.json", ec)) {
+    std::string error;
+    if (auto old = ClusterInfo::load(dir / "cluster.json", error)) {
+      for (const auto& s : rt::cluster::cluster_status(*old)) {
+        if (s.process_alive) {
+          fail(dir.string() + " already holds a running cluster (rank " + std::to_string(s.rank) +
+               " is up); run `raintree-lab cluster down --dir " + dir.string() + "` first");
+        }
+      }
+    }
+  }
+  rt::cluster::LaunchOptions o;
+  o.nodes = a.nodes;
+  o.mode = a.mode;
+  o.dir = dir;
+  o.roles = split_roles(a.roles);
+  o.fanout = a.fanout;
+  o.node_binary = a.node_binary;
+  o.log_level = a.log_level;
+  o.progress = [](int up, int total) {
+    std::cerr << "\rnodes answering: " << up << "/" << total << (up == total ? "\n" : "")
+              << std::flush;
+  };
+  // The nodes live in their own sessions: a Ctrl-C during start-up must not orphan them, so it
+  // only asks the launcher to stop what it started.
+  o.cancelled = [] { return g_interrupted.load(); };
+  struct sigaction action {};
+  action.sa_handler = on_cluster_signal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  std::string error;
+  const auto info = rt::cluster::launch_cluster(o, error);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (!info) {
+    std::cerr << '\n';
+    fail(error, g_interrupted ? 130 : 1);
+  }
+  std::cout << "cluster of " << info->nodes.size() << " nodes up in mode " << info->mode << "; see "
+            << (dir / "cluster.json").string() << '\n';
+}
+
+void cluster_status_cmd(const std::string& dir) {
+  const ClusterInfo info = load_cluster(dir);
+  const auto statuses = rt::cluster::cluster_status(info);
+  std::printf("mode %s, %zu nodes\n", info.mode.c_str(), info.nodes.size());
+  std::printf("%4s  %-8s  %-10s  %7s  %-7s  %-9s  %s\n", "rank", "id", "role", "pid", "process",
+              "answering", "peers");
+  int answering = 0;
+  for (std::size_t i = 0; i < info.nodes.size(); ++i) {
+    const auto& n = info.nodes[i];
+    const auto& s = statuses[i];
+    const char* state = s.stopped ? "stopped" : s.process_alive ? "alive" : "dead";
+    std::string peers = "-";
+    if (s.answering) {
+      ++answering;
+      const int expected = s.status.value("peers", static_cast<int>(info.nodes.size()) - 1);
+      peers = std::to_string(s.status.value("peers_connected", 0)) + "/" + std::to_string(expected);
+    }
+    std::printf("%4d  %-8s  %-10s  %7d  %-7s  %-9s  %s\n", n.rank, n.id.short_hex().c_str(),
+                n.role.c_str(), n.pid, state, s.answering ? "yes" : "no", peers.c_str());
+  }
+  std::printf("%d of %zu nodes answering\n", answering, info.nodes.size());
+}
+
+void cluster_down(const std::string& dir) {
+  const ClusterInfo info = load_cluster(dir);
+  std::string error;
+  if (!rt::cluster::stop_cluster(info, error)) fail(error);
+  std::cout << "stopped " << info.nodes.size() << " nodes; no process or listening port left\n";
+}
+
+void add_cluster(CLI::App& app) {
+  auto* cluster = app.add_subcommand("cluster", "Start, inspect or stop a cluster left running");
+  cluster->require_subcommand(1);
+
+  auto up_args = std::make_shared<UpArgs>();
+  auto* up = cluster->add_subcommand("up", "Start N nodes and leave them running");
+  up->add_option("--nodes", up_args->nodes, "Number of nodes")
+      ->required()
+      ->check(CLI::Range(1, 1000));
+  up->add_option("--mode", up_args->mode, "Gossip mode")
+      ->check(CLI::IsMember(kModes))
+      ->capture_default_str();
+  up->add_option("--dir", up_args->dir, "Directory for cluster.json, the address book, logs")
+      ->required();
+  up->add_option("--roles", up_args->roles, "Comma list of roles cycled over the ranks");
+  up->add_option("--fanout", up_args->fanout, "Random-mode fanout (0: the node's default)")
+      ->check(CLI::Range(0, 1000));
+  up->add_option("--node-binary", up_args->node_binary, "raintree-node to start");
+  up->add_option("--log-level", up_args->log_level, "Node log level")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  up->callback([up_args] { cluster_up(*up_args); });
+
+  auto status_dir = std::make_shared<std::string>();
+  auto* status = cluster->add_subcommand("status", "Show every node of a cluster");
+  status->add_option("--dir", *status_dir, "Cluster directory")->required();
+  status->callback([status_dir] { cluster_status_cmd(*status_dir); });
+
+  auto down_dir = std::make_shared<std::string>();
+  auto* down = cluster->add_subcommand("down", "Stop every node of a cluster");
+  down->add_option("--dir", *down_dir, "Cluster directory")->required();
+  down->callback([down_dir] { cluster_down(*down_dir); });
+}
+
+const bool registered = rt::lab::register_command("cluster", add_cluster);
+
+}  // namespace

@@ -1,0 +1,161 @@
+// raintree-node: one gossip node process. Composition root only: parse and check the flags,
+// read the address book, build a Node, run its io_context on this (the network) thread until
+// SIGTERM/SIGINT or the control `shutdown` command.
+#include <utility>  // GCC 12 + C++20: before boost/asio.hpp
+
+#include <boost/asio.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core.hpp"
+#include "node/node.hpp"
+#include "protocol/membership.hpp"
+#include "util/log.hpp"
+
+namespace {
+
+constexpr int kUsageError = 2;
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "raintree-node: error: %s\n", message.c_str());
+  return kUsageError;
+}
+
+bool parse_port(const std::string& text, std::uint16_t& port) {
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value == 0 || value > 65535) {
+    return false;
+  }
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"raintree-node: one gossip node of a RainTree Studio cluster (loopback)"};
+  app.set_version_flag("--version", std::string(rt::version()));
+  std::string id_hex, listen, book_path, control, token, metrics, mode = "random";
+  std::string fanout = "default", log_level = "info";
+  app.add_option("--id", id_hex, "this node's id: 64 hex characters")->required();
+  app.add_option("--listen", listen, "peer endpoint HOST:PORT (must match the address book)")
+      ->required();
+  app.add_option("--address-book", book_path, "address book JSON file")->required();
+  app.add_option("--control", control, "control channel port on 127.0.0.1")->required();
+  app.add_option("--token", token, "control channel token")->required();
+  app.add_option("--metrics", metrics, "Prometheus /metrics port on 127.0.0.1")->required();
+  app.add_option("--mode", mode, "protocol: pocket, raintree, random or advert")
+      ->capture_default_str();
+  app.add_option("--fanout", fanout,
+                 "random gossip fanout: a number >= 1, \"all\" to flood, or \"default\" or 0 "
+                 "(max(3, ceil(sqrt N)))")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(std::string(e.what()) + " (see --help)");
+  }
+
+  rt::log::Level level;
+  if (!rt::log::parse_level(log_level, level)) {
+    return usage_error("--log-level must be trace, debug, info, warn, error or off, got \"" +
+                       log_level + "\"");
+  }
+  rt::log::set_level(level);
+  rt::log::set_sink(rt::log::stderr_sink());
+
+  const auto id = rt::NodeId::from_hex(id_hex);
+  if (!id) return usage_error("--id must be 64 hex characters, got \"" + id_hex + "\"");
+  rt::node::NodeConfig config;
+  config.id = *id;
+  if (!rt::protocol::parse_endpoint(listen, config.listen_host, config.listen_port)) {
+    return usage_error("--listen must be HOST:PORT, got \"" + listen + "\"");
+  }
+  if (!parse_port(control, config.control_port)) {
+    return usage_error("--control must be a port number 1..65535, got \"" + control + "\"");
+  }
+  if (!parse_port(metrics, config.metrics_port)) {
+    return usage_error("--metrics must be a port number 1..65535, got \"" + metrics + "\"");
+  }
+  if (token.empty()) return usage_error("--token must not be empty");
+  config.token = token;
+  if (!rt::protocol::is_known_mode(mode)) {
+    return usage_error("--mode must be pocket, raintree, random or advert, got \"" + mode + "\"");
+  }
+  config.mode = mode;
+  if (fanout == "all") {
+    config.fanout = -1;
+  } else if (fanout == "default") {
+    config.fanout = 0;
+  } else {
+    int value = 0;
+    auto [ptr, ec] = std::from_chars(fanout.data(), fanout.data() + fanout.size(), value);
+    if (ec != std::errc() || ptr != fanout.data() + fanout.size() || value < 0) {
+      return usage_error(
+          "--fanout must be a number >= 0 (0: default), \"all\" or \"default\", got \"" + fanout +
+          "\"");
+    }
+    config.fanout = value;
+  }
+
+  std::ifstream file(book_path);
+  if (!file) return usage_error("cannot read the address book " + book_path);
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string why;
+  auto book = rt::protocol::parse_address_book(text.str(), why);
+  if (!book) return usage_error("bad address book " + book_path + ": " + why);
+  const rt::protocol::Member* self = book->find(config.id);
+  if (!self) return usage_error("--id " + id_hex + " is not in the address book " + book_path);
+  if (self->host != config.listen_host || self->port != config.listen_port) {
+    return usage_error("--listen " + listen + " does not match this node's address book endpoint " +
+                       self->endpoint());
+  }
+  config.membership = std::make_shared<const rt::protocol::Membership>(std::move(*book));
+
+  boost::asio::io_context io(1);
+  auto node = rt::node::Node::create(io, std::move(config));
+  std::string error;
+  if (!node->start(error)) {
+    std::fprintf(stderr, "raintree-node: error: %s\n", error.c_str());
+    return kUsageError;
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    RT_LOG(info, "node",
+           std::string("shutting down on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+    node->stop();
+  });
+  node->set_on_shutdown([&] {
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+  });
+
+  // All three ports are bound: tell the launcher.
+  std::fputs("ready\n", stdout);
+  std::fflush(stdout);
+
+  io.run();
+  signals.cancel();
+  RT_LOG(info, "node", "stopped");
+  return 0;
+}

@@ -1,0 +1,232 @@
+// raintree-studio: the composition root of the GUI. Parses the command line, builds the
+// ClusterController and the MainWindow, launches or attaches, and (for scripts and README
+// screenshots) grabs the window once traffic has been plotted and quits on a deadline.
+#include <CLI/CLI.hpp>
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QPixmap>
+#include <QSocketNotifier>
+#include <QTimer>
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "main_window.hpp"
+#include "plots/traffic_plot.hpp"
+#include "session/cluster_controller.hpp"
+#include "studio_theme.hpp"
+#include "views/cluster_toolbar.hpp"
+
+namespace {
+
+struct StudioOptions {
+  int nodes = 16;
+  std::string mode = "random";
+  std::string attach;
+  std::string screenshot;
+  double quit_after = 0;
+};
+
+// Seconds of non-zero cluster traffic the plot shows before the screenshot is taken.
+constexpr int kScreenshotTrafficSeconds = 6;
+constexpr double kScreenshotBroadcastRate = 4.0;
+constexpr int kScreenshotGiveUpMs = 60000;
+constexpr int kShutdownBoundMs = 20000;
+
+bool haveDisplay() {
+  for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+    const char* value = std::getenv(name);
+    if (value && *value) return true;
+  }
+  return false;
+}
+
+// The offscreen platform warns about every dock widget; that says nothing to a user.
+QtMessageHandler g_previous_handler = nullptr;
+
+void filterQtMessages(QtMsgType type, const QMessageLogContext& context, const QString& text) {
+  if (text.contains(QLatin1String("does not support propagateSizeHints"))) return;
+  if (g_previous_handler) {
+    g_previous_handler(type, context, text);
+  } else {
+    std::cerr << qPrintable(qFormatLogMessage(type, context, text)) << '\n';
+  }
+}
+
+// SIGINT/SIGTERM must not leave the launched nodes behind (they run in their own sessions):
+// the handler only writes to a pipe, and the event loop turns that into an orderly quit.
+int g_signal_pipe[2] = {-1, -1};
+
+void onTerminationSignal(int) {
+  const char byte = 1;
+  [[maybe_unused]] const auto written = ::write(g_signal_pipe[1], &byte, 1);
+}
+
+bool installTerminationHandlers() {
+  if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+  struct sigaction action {};
+  action.sa_handler = onTerminationSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  return ::sigaction(SIGINT, &action, nullptr) == 0 && ::sigaction(SIGTERM, &action, nullptr) == 0;
+}
+
+int nonZeroSeconds(const rt::gui::TrafficSeries& series) {
+  int count = 0;
+  for (std::size_t i = 0; i < series.points().size(); ++i) {
+    if (series.points()[i].bytes_in_per_s > 0) ++count;
+  }
+  return count;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  StudioOptions options;
+  CLI::App cli{
+      "RainTree Studio: starts (or attaches to) a cluster of raintree-node processes and "
+      "shows it live: node table, cluster traffic, event log, broadcast and fault "
+      "controls.",
+      "raintree-studio"};
+  cli.add_option("--nodes", options.nodes, "Nodes to launch")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  cli.add_option("--mode", options.mode, "Gossip mode of the launched cluster")
+      ->check(CLI::IsMember({"pocket", "raintree", "random", "advert"}))
+      ->capture_default_str();
+  auto* attach = cli.add_option("--attach", options.attach,
+                                "Drive the running cluster described by this cluster.json "
+                                "instead of launching one (it is left running on exit)")
+                     ->check(CLI::ExistingFile);
+  cli.add_option("--screenshot", options.screenshot,
+                 "Once the cluster is up and some traffic is plotted, save the window as PNG "
+                 "(broadcasts are driven automatically)");
+  cli.add_option("--quit-after", options.quit_after,
+                 "Stop the cluster and quit this many seconds after start (not before the "
+                 "screenshot is saved)")
+      ->check(CLI::PositiveNumber);
+  attach->excludes(cli.get_option("--nodes"));
+  attach->excludes(cli.get_option("--mode"));
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = cli.exit(error);
+    return code == 0 ? 0 : 2;
+  }
+  if (!haveDisplay()) {
+    std::cerr << "raintree-studio: no display found (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+                 "  Headless: QT_QPA_PLATFORM=offscreen raintree-studio --screenshot studio.png "
+                 "--quit-after 15\n";
+    return 2;
+  }
+
+  g_previous_handler = qInstallMessageHandler(filterQtMessages);
+  QApplication app(argc, argv);
+  QApplication::setApplicationName(QStringLiteral("RainTree Studio"));
+  QApplication::setOrganizationName(QStringLiteral("RainTree"));
+  app.setQuitOnLastWindowClosed(false);
+  rt::gui::applyStudioTheme(app);
+
+  rt::gui::ClusterController controller;
+  rt::gui::MainWindow window(&controller);
+  const bool headless = !options.screenshot.empty() || options.quit_after > 0;
+
+  // Quitting stops the cluster first (on the controller's worker), with a bound.
+  bool quitting = false;
+  int exit_code = 0;
+  auto quit = [&](int code) {
+    if (quitting) return;
+    quitting = true;
+    exit_code = code;
+    controller.shutdown();
+    QTimer::singleShot(kShutdownBoundMs, &app, [&] {
+      std::cerr << "raintree-studio: the cluster did not stop within " << kShutdownBoundMs / 1000
+                << " s; quitting anyway\n";
+      app.exit(exit_code == 0 ? 1 : exit_code);
+    });
+  };
+  QObject::connect(&controller, &rt::gui::ClusterController::shutdownFinished, &app, [&] {
+    if (quitting) app.exit(exit_code);
+  });
+  QObject::connect(&window, &rt::gui::MainWindow::quitRequested, &app, [&] { quit(0); });
+  std::unique_ptr<QSocketNotifier> signal_notifier;
+  if (installTerminationHandlers()) {
+    signal_notifier = std::make_unique<QSocketNotifier>(g_signal_pipe[0], QSocketNotifier::Read);
+    QObject::connect(signal_notifier.get(), &QSocketNotifier::activated, &app, [&] {
+      char drain[16];
+      while (::read(g_signal_pipe[0], drain, sizeof drain) > 0) {
+      }
+      std::cerr << "raintree-studio: stopping the cluster and quitting\n";
+      quit(130);
+    });
+  }
+  QObject::connect(&controller, &rt::gui::ClusterController::failed, &app,
+                   [&](const QString& reason) {
+                     if (!headless) return;
+                     std::cerr << "raintree-studio: " << reason.toStdString() << '\n';
+                     quit(1);
+                   });
+
+  QElapsedTimer since_start;
+  since_start.start();
+  const qint64 quit_after_ms = static_cast<qint64>(options.quit_after * 1000.0);
+  bool screenshot_taken = false;
+  auto quitWhenDue = [&] {
+    if (quit_after_ms <= 0) return;
+    const qint64 remaining = std::max<qint64>(0, quit_after_ms - since_start.elapsed());
+    QTimer::singleShot(static_cast<int>(remaining), &app, [&] { quit(0); });
+  };
+  auto takeScreenshot = [&] {
+    if (screenshot_taken) return;
+    screenshot_taken = true;
+    // Let the queued replot and the last layout pass run before grabbing.
+    QTimer::singleShot(300, &app, [&] {
+      const QString path = QString::fromStdString(options.screenshot);
+      if (!window.grab().save(path, "PNG")) {
+        std::cerr << "raintree-studio: cannot write " << options.screenshot << '\n';
+        quit(1);
+        return;
+      }
+      std::cout << "screenshot: " << options.screenshot << '\n' << std::flush;
+      quitWhenDue();
+    });
+  };
+
+  if (!options.screenshot.empty()) {
+    QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, &app,
+                     [&](rt::gui::ClusterController::State state) {
+                       if (state != rt::gui::ClusterController::State::live) return;
+                       window.clusterToolBar()->setAutoRate(kScreenshotBroadcastRate);
+                       QTimer::singleShot(kScreenshotGiveUpMs, &app, [&] {
+                         if (screenshot_taken) return;
+                         std::cerr << "raintree-studio: no traffic plotted after "
+                                   << kScreenshotGiveUpMs / 1000 << " s; saving anyway\n";
+                         takeScreenshot();
+                       });
+                     });
+    QObject::connect(window.trafficPlot(), &rt::gui::TrafficPlot::pointsAdded, &app, [&] {
+      if (nonZeroSeconds(window.trafficPlot()->series()) >= kScreenshotTrafficSeconds) {
+        takeScreenshot();
+      }
+    });
+  } else {
+    quitWhenDue();
+  }
+
+  window.show();
+  if (!options.attach.empty()) {
+    controller.attach(QString::fromStdString(options.attach));
+  } else {
+    rt::cluster::LaunchOptions launch;
+    launch.nodes = options.nodes;
+    launch.mode = options.mode;
+    controller.launch(std::move(launch));
+  }
+  return app.exec();
+}

@@ -1,0 +1,333 @@
+#include "cluster/launcher.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <future>
+#include <random>
+#include <thread>
+
+#include "cluster/control_client.hpp"
+#include "cluster/process.hpp"
+
+namespace rt::cluster {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+NodeId random_id(std::random_device& rng) {
+  NodeId::Bytes bytes;
+  for (std::size_t i = 0; i < bytes.size(); i += 4) {
+    const std::uint32_t word = rng();
+    for (std::size_t k = 0; k < 4; ++k) bytes[i + k] = static_cast<std::uint8_t>(word >> (8 * k));
+  }
+  return NodeId(bytes);
+}
+
+std::string random_token(std::random_device& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (int i = 0; i < 32; ++i) token += kHex[rng() & 0xf];
+  return token;
+}
+
+std::uint16_t port_of(const std::string& endpoint) {
+  const auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos) return 0;
+  try {
+    return static_cast<std::uint16_t>(std::stoul(endpoint.substr(colon + 1)));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+bool write_address_book(const ClusterInfo& info, std::string& error) {
+  // The address book format of core/protocol/membership.hpp.
+  nlohmann::json members = nlohmann::json::array();
+  for (const NodeInfo& n : info.nodes) {
+    members.push_back({{"id", n.id.hex()}, {"role", n.role}, {"endpoint", n.listen}});
+  }
+  std::ofstream out(info.address_book, std::ios::trunc);
+  out << nlohmann::json{{"members", members}}.dump(2) << '\n';
+  if (!out.flush()) {
+    error = "cannot write " + info.address_book.string();
+    return false;
+  }
+  return true;
+}
+
+// A node belongs to the cluster only while its pid runs with the cluster's token on its command
+// line; a recycled pid is never signalled.
+bool owns_pid(const NodeInfo& node) {
+  return node.pid > 0 && process_has_argument(node.pid, node.token);
+}
+
+std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& info,
+                                   const NodeInfo& n) {
+  std::vector<std::string> args = {"--id",           n.id.hex(),
+                                   "--listen",       n.listen,
+                                   "--address-book", info.address_book.string(),
+                                   "--control",      std::to_string(port_of(n.control)),
+                                   "--token",        n.token,
+                                   "--metrics",      std::to_string(port_of(n.metrics)),
+                                   "--mode",         o.mode,
+                                   "--log-level",    o.log_level};
+  if (o.fanout > 0) {
+    args.push_back("--fanout");
+    args.push_back(std::to_string(o.fanout));
+  }
+  args.insert(args.end(), o.extra_node_args.begin(), o.extra_node_args.end());
+  return args;
+}
+
+enum class Attempt { ok, failed, port_clash };
+
+// One launch attempt with fresh ids and ports. Leaves nothing running unless it succeeds.
+Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo& info,
+                    std::string& error) {
+  std::random_device rng;
+  std::vector<NodeId> ids;
+  while (static_cast<int>(ids.size()) < o.nodes) {
+    const NodeId id = random_id(rng);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  const auto ports = pick_free_ports(static_cast<std::size_t>(o.nodes) * 3, error);
+  if (ports.empty()) return Attempt::failed;
+
+  info = ClusterInfo{};
+  info.mode = o.mode;
+  info.dir = o.dir;
+  info.address_book = o.dir / "address-book.json";
+  for (int i = 0; i < o.nodes; ++i) {
+    NodeInfo n;
+    n.rank = i + 1;
+    n.id = ids[i];
+    n.role = o.roles.empty() ? "validator" : o.roles[i % o.roles.size()];
+    n.listen = "127.0.0.1:" + std::to_string(ports[3 * i]);
+    n.control = "127.0.0.1:" + std::to_string(ports[3 * i + 1]);
+    n.metrics = "127.0.0.1:" + std::to_string(ports[3 * i + 2]);
+    n.token = random_token(rng);
+    n.log = (o.dir / ("node-" + std::to_string(n.rank) + ".log")).string();
+    info.nodes.push_back(std::move(n));
+  }
+  if (!write_address_book(info, error)) return Attempt::failed;
+
+  auto abandon = [&] {
+    std::string ignored;
+    stop_cluster(info, ignored);
+  };
+  for (NodeInfo& n : info.nodes) {
+    std::error_code ec;
+    fs::remove(n.log, ec);
+    SpawnOptions spawn{binary, node_args(o, info, n), n.log, true};
+    n.pid = spawn_process(spawn, error);
+    if (n.pid == 0) {
+      error = "node rank " + std::to_string(n.rank) + ": " + error;
+      abandon();
+      return Attempt::failed;
+    }
+  }
+  // Saved before waiting, so that `cluster down` can clean up even if this process dies now.
+  if (!info.save(o.dir / "cluster.json", error)) {
+    abandon();
+    return Attempt::failed;
+  }
+
+  const auto deadline = Clock::now() + o.ready_timeout;
+  std::vector<bool> ready(info.nodes.size(), false);
+  int ready_count = 0;
+  if (o.progress) o.progress(0, o.nodes);
+  while (ready_count < o.nodes) {
+    bool progressed = false;
+    for (std::size_t i = 0; i < info.nodes.size(); ++i) {
+      if (ready[i]) continue;
+      const NodeInfo& n = info.nodes[i];
+      if (const auto status = reap_child(n.pid); status || !process_alive(n.pid)) {
+        const std::string why = last_line(n.log);
+        error = "node rank " + std::to_string(n.rank) + " (pid " + std::to_string(n.pid) +
+                ") exited before answering (" +
+                (status ? describe_wait_status(*status) : std::string("gone")) +
+                "): " + (why.empty() ? "no output" : why) + " [log: " + n.log + "]";
+        abandon();
+        const bool clash = why.find("in use") != std::string::npos ||
+                           why.find("cannot listen") != std::string::npos;
+        return clash ? Attempt::port_clash : Attempt::failed;
+      }
+      std::string why;
+      auto client = ControlClient::connect(n.control, n.token, milliseconds(500), why);
+      if (!client) continue;
+      const auto answer = client->request({{"cmd", "status"}}, milliseconds(1000), why);
+      if (!answer || !answer->value("ok", false)) continue;
+      ready[i] = true;
+      ++ready_count;
+      progressed = true;
+      if (o.progress) o.progress(ready_count, o.nodes);
+    }
+    if (ready_count == o.nodes) break;
+    if (o.cancelled && o.cancelled()) {
+      error = "interrupted while starting the cluster";
+      abandon();
+      return Attempt::failed;
+    }
+    if (Clock::now() >= deadline) {
+      std::string missing;
+      for (std::size_t i = 0; i < ready.size(); ++i) {
+        if (!ready[i]) missing += (missing.empty() ? "" : ",") + std::to_string(i + 1);
+      }
+      error = "nodes " + missing + " did not answer status within " +
+              std::to_string(o.ready_timeout.count()) + " ms (see their logs in " + o.dir.string() +
+              ")";
+      abandon();
+      return Attempt::failed;
+    }
+    // Nodes still starting: look again shortly (bounded by the deadline above).
+    if (!progressed) std::this_thread::sleep_for(milliseconds(20));
+  }
+  return Attempt::ok;
+}
+
+}  // namespace
+
+fs::path default_node_binary() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "raintree-node";
+  return self.parent_path() / "raintree-node";
+}
+
+std::optional<ClusterInfo> launch_cluster(const LaunchOptions& options, std::string& error) {
+  if (options.nodes < 1 || options.nodes > 1000) {
+    error = "--nodes must be between 1 and 1000, got " + std::to_string(options.nodes);
+    return std::nullopt;
+  }
+  if (options.mode.empty()) {
+    error = "--mode must not be empty";
+    return std::nullopt;
+  }
+  if (options.dir.empty()) {
+    error = "a cluster directory is required";
+    return std::nullopt;
+  }
+  for (const std::string& role : options.roles) {
+    if (role.empty()) {
+      error = "roles must not be empty";
+      return std::nullopt;
+    }
+  }
+  const fs::path binary = options.node_binary.empty() ? default_node_binary() : options.node_binary;
+  if (::access(binary.c_str(), X_OK) != 0) {
+    error = "node executable " + binary.string() + " not found or not executable";
+    return std::nullopt;
+  }
+  std::error_code ec;
+  fs::create_directories(options.dir, ec);
+  if (ec) {
+    error = "cannot create " + options.dir.string() + ": " + ec.message();
+    return std::nullopt;
+  }
+  // Another launcher may take a port between our reservation and the node's bind; such a
+  // clash is retried with fresh ports, any other failure is reported at once.
+  ClusterInfo info;
+  for (int attempt = 0;; ++attempt) {
+    const Attempt result = launch_once(options, binary, info, error);
+    if (result == Attempt::ok) return info;
+    if (result == Attempt::failed || attempt == 2) return std::nullopt;
+  }
+}
+
+std::vector<NodeStatus> cluster_status(const ClusterInfo& cluster, milliseconds timeout) {
+  std::vector<std::future<NodeStatus>> pending;
+  for (const NodeInfo& n : cluster.nodes) {
+    pending.push_back(std::async(std::launch::async, [n, timeout] {
+      NodeStatus s;
+      s.rank = n.rank;
+      if (owns_pid(n)) {
+        const ProcessState state = process_state(n.pid);
+        s.process_alive = state == ProcessState::running || state == ProcessState::stopped;
+        s.stopped = state == ProcessState::stopped;
+      }
+      // A stopped node cannot answer; do not spend the timeout on it.
+      if (s.process_alive && !s.stopped) {
+        std::string why;
+        auto client = ControlClient::connect(n.control, n.token, timeout, why);
+        if (client) {
+          auto answer = client->request({{"cmd", "status"}}, timeout, why);
+          if (answer && answer->value("ok", false)) {
+            s.answering = true;
+            s.status = std::move(*answer);
+          }
+        }
+      }
+      return s;
+    }));
+  }
+  std::vector<NodeStatus> result;
+  for (auto& f : pending) result.push_back(f.get());
+  return result;
+}
+
+bool stop_cluster(const ClusterInfo& cluster, std::string& error) {
+  // 1. Ask every running node to shut down (in parallel; stopped nodes cannot answer).
+  std::vector<std::future<void>> asks;
+  for (const NodeInfo& n : cluster.nodes) {
+    if (!owns_pid(n)) continue;
+    if (process_state(n.pid) == ProcessState::stopped) continue;
+    asks.push_back(std::async(std::launch::async, [n] {
+      std::string why;
+      auto client = ControlClient::connect(n.control, n.token, milliseconds(1000), why);
+      if (client) client->request({{"cmd", "shutdown"}}, milliseconds(1000), why);
+    }));
+  }
+  for (auto& f : asks) f.get();
+
+  // 2. Give them a moment to exit cleanly, then SIGCONT + SIGKILL the rest (a stopped process
+  //    dies of SIGKILL too; SIGCONT lets it run its exit path).
+  const auto grace_end = Clock::now() + milliseconds(3000);
+  std::vector<std::string> stuck;
+  for (const NodeInfo& n : cluster.nodes) {
+    if (n.pid <= 0) continue;
+    if (!owns_pid(n)) {
+      reap_child(n.pid);
+      continue;
+    }
+    const auto left = std::max(milliseconds(0),
+                               std::chrono::duration_cast<milliseconds>(grace_end - Clock::now()));
+    const bool stopped = process_state(n.pid) == ProcessState::stopped;
+    if (!stopped && wait_gone(n.pid, left)) continue;
+    std::string ignored;
+    send_signal(n.pid, SIGKILL, ignored);
+    send_signal(n.pid, SIGCONT, ignored);
+    if (!wait_gone(n.pid, milliseconds(3000))) {
+      stuck.push_back("rank " + std::to_string(n.rank) + " (pid " + std::to_string(n.pid) + ")");
+    }
+  }
+  if (!stuck.empty()) {
+    error = "could not stop node";
+    for (const std::string& s : stuck) error += " " + s;
+    return false;
+  }
+
+  // 3. Every port of the cluster must be closed now.
+  const auto ports_deadline = Clock::now() + milliseconds(3000);
+  for (const NodeInfo& n : cluster.nodes) {
+    for (const std::string* endpoint : {&n.listen, &n.control, &n.metrics}) {
+      const std::uint16_t port = port_of(*endpoint);
+      while (port != 0 && port_listening(port)) {
+        if (Clock::now() >= ports_deadline) {
+          error = "port " + *endpoint + " of rank " + std::to_string(n.rank) +
+                  " is still listening after the node stopped";
+          return false;
+        }
+        std::this_thread::sleep_for(milliseconds(10));
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace rt::cluster

@@ -1,0 +1,384 @@
+#include "cluster/monitor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <thread>
+
+#include "cluster/control_client.hpp"
+#include "cluster/process.hpp"
+#include "cluster/run_report.hpp"
+#include "util/clock.hpp"
+
+namespace rt::cluster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+constexpr milliseconds kConnectTimeout{300};
+constexpr milliseconds kRequestTimeout{500};
+constexpr milliseconds kFirstRetry{250};
+constexpr milliseconds kMaxRetry{2000};
+constexpr milliseconds kMaxWait{100};
+
+// What the monitor thread keeps per node.
+struct Watch {
+  const NodeInfo* info = nullptr;
+  std::unique_ptr<ControlClient> events;  // subscribed
+  std::unique_ptr<ControlClient> poller;  // counters and commands
+  Clock::time_point next_connect{};
+  milliseconds retry = kFirstRetry;
+  bool answering = false;
+};
+
+NodeSample parse_sample(int rank, const json& counters) {
+  NodeSample s;
+  s.rank = rank;
+  s.time_us = counters.value("time_us", Micros{0});
+  const json node = counters.value("node", json::object());
+  s.bytes_in = counter(node, "bytes_in");
+  s.bytes_out = counter(node, "bytes_out");
+  s.frames_in = counter(node, "frames_in");
+  s.frames_out = counter(node, "frames_out");
+  s.delivered = counter(node, "delivered");
+  s.duplicates = counter(node, "duplicates");
+  s.drops = counter(node, "drops");
+  for (const json& p : counters.value("peers", json::array())) {
+    const auto id = NodeId::from_hex(p.value("id", std::string()));
+    if (!id) continue;
+    PeerSample peer;
+    peer.peer = *id;
+    peer.connected = p.value("connected", false);
+    peer.bytes_in = counter(p, "bytes_in");
+    peer.bytes_out = counter(p, "bytes_out");
+    peer.frames_in = counter(p, "frames_in");
+    peer.frames_out = counter(p, "frames_out");
+    peer.duplicates = counter(p, "duplicates");
+    peer.drops = counter(p, "drops");
+    peer.queue_frames = counter(p, "queue_frames");
+    peer.queue_bytes = counter(p, "queue_bytes");
+    peer.queue_high_water_frames = counter(p, "queue_high_water_frames");
+    peer.last_heard_us = static_cast<Micros>(counter(p, "last_heard_us"));
+    if (peer.connected) ++s.peers_connected;
+    s.peers.push_back(std::move(peer));
+  }
+  return s;
+}
+
+}  // namespace
+
+struct ClusterMonitor::Impl {
+  const ClusterInfo& cluster;
+  MonitorOptions options;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  int wake_pipe[2] = {-1, -1};  // commands and stop() interrupt the thread's poll(2)
+
+  std::mutex mu;  // guards everything below
+  std::function<void()> wake;
+  std::deque<RankedEvent> events;
+  std::uint64_t dropped = 0;
+  std::vector<NodeSample> samples;
+  std::vector<std::string> log;
+  bool notified = false;
+  std::deque<std::function<void(std::vector<Watch>&)>> commands;
+
+  Impl(const ClusterInfo& c, MonitorOptions o) : cluster(c), options(o) {
+    if (::pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe[0] = wake_pipe[1] = -1;
+  }
+  ~Impl() {
+    for (int fd : wake_pipe) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+
+  void poke() {
+    if (wake_pipe[1] >= 0) [[maybe_unused]]
+      auto n = ::write(wake_pipe[1], "x", 1);
+  }
+
+  void queue(std::function<void(std::vector<Watch>&)> command) {
+    {
+      std::lock_guard lock(mu);
+      commands.push_back(std::move(command));
+    }
+    poke();
+  }
+
+  // Hands results over; calls wake() when the pending batch turns non-empty.
+  void publish(std::vector<RankedEvent>& new_events, std::uint64_t new_dropped,
+               std::vector<NodeSample>& new_samples, std::vector<std::string>& new_log) {
+    if (new_events.empty() && !new_dropped && new_samples.empty() && new_log.empty()) return;
+    std::function<void()> call;
+    {
+      std::lock_guard lock(mu);
+      for (RankedEvent& e : new_events) events.push_back(std::move(e));
+      dropped += new_dropped;
+      while (events.size() > options.max_pending_events) {
+        events.pop_front();
+        ++dropped;
+      }
+      for (NodeSample& s : new_samples) {
+        auto it = std::find_if(samples.begin(), samples.end(),
+                               [&](const NodeSample& x) { return x.rank == s.rank; });
+        if (it != samples.end())
+          *it = std::move(s);
+        else
+          samples.push_back(std::move(s));
+      }
+      for (std::string& line : new_log) log.push_back(std::move(line));
+      if (!notified && wake) {
+        notified = true;
+        call = wake;
+      }
+    }
+    new_events.clear();
+    new_samples.clear();
+    new_log.clear();
+    if (call) call();
+  }
+
+  void connect(Watch& w, std::vector<std::string>& lines) {
+    const NodeInfo& n = *w.info;
+    if (n.pid > 0 && process_state(n.pid) == ProcessState::stopped) return;
+    std::string why;
+    auto events_client = ControlClient::connect(n.control, n.token, kConnectTimeout, why);
+    auto poller =
+        events_client ? ControlClient::connect(n.control, n.token, kConnectTimeout, why) : nullptr;
+    if (poller && events_client->subscribe(why, kRequestTimeout)) {
+      w.events = std::move(events_client);
+      w.poller = std::move(poller);
+      w.retry = kFirstRetry;
+      lines.push_back("rank " + std::to_string(n.rank) + ": connected");
+      return;
+    }
+    // Tolerate nodes that are down: try again later, more slowly each time.
+    w.next_connect = Clock::now() + w.retry;
+    w.retry = std::min(w.retry * 2, kMaxRetry);
+  }
+
+  void lose(Watch& w, const std::string& why, std::vector<std::string>& lines) {
+    if (w.events) lines.push_back("rank " + std::to_string(w.info->rank) + ": " + why);
+    w.events.reset();
+    w.poller.reset();
+    w.answering = false;
+    w.next_connect = Clock::now() + w.retry;
+  }
+
+  NodeSample sample(Watch& w, std::vector<std::string>& lines) {
+    const NodeInfo& n = *w.info;
+    // pid 0: a node of an attached cluster whose process is not on this machine (or not
+    // known); only its control channel tells whether it lives.
+    const bool local = n.pid > 0;
+    if (local) reap_child(n.pid);
+    const ProcessState state = !local                                 ? ProcessState::running
+                               : process_has_argument(n.pid, n.token) ? process_state(n.pid)
+                                                                      : ProcessState::gone;
+    NodeSample s;
+    s.rank = n.rank;
+    if (w.poller && state == ProcessState::running) {
+      std::string why;
+      const auto answer = w.poller->request({{"cmd", "counters"}}, kRequestTimeout, why);
+      if (answer && answer->value("ok", false)) {
+        s = parse_sample(n.rank, *answer);
+        s.answering = true;
+      } else if (!w.poller->connected()) {
+        lose(w, "control channel lost: " + why, lines);
+      }
+    }
+    s.process_alive =
+        local ? state == ProcessState::running || state == ProcessState::stopped : s.answering;
+    s.stopped = state == ProcessState::stopped;
+    if (s.time_us == 0) s.time_us = wall_micros();
+    w.answering = s.answering;
+    return s;
+  }
+
+  void run() {
+    std::vector<Watch> watches(cluster.nodes.size());
+    for (std::size_t i = 0; i < watches.size(); ++i) watches[i].info = &cluster.nodes[i];
+    std::vector<RankedEvent> new_events;
+    std::vector<NodeSample> new_samples;
+    std::vector<std::string> lines;
+    std::uint64_t new_dropped = 0;
+    auto next_poll = Clock::now();
+    while (!stopping) {
+      for (Watch& w : watches) {
+        if (!w.events && Clock::now() >= w.next_connect) connect(w, lines);
+      }
+      for (Watch& w : watches) {
+        std::string why;
+        while (w.events) {
+          auto batch = w.events->next_events(milliseconds(0), why);
+          if (!batch) {
+            if (!why.empty()) lose(w, "event stream lost: " + why, lines);
+            break;
+          }
+          new_dropped += batch->dropped;
+          for (wire::EventRecord& e : batch->events) {
+            new_events.push_back({w.info->rank, std::move(e)});
+          }
+        }
+      }
+      if (Clock::now() >= next_poll) {
+        for (Watch& w : watches) new_samples.push_back(sample(w, lines));
+        // Self-pacing: the interval counts from the end of a sweep, so slow nodes slow it.
+        next_poll = Clock::now() + options.poll_interval;
+      }
+      std::deque<std::function<void(std::vector<Watch>&)>> todo;
+      {
+        std::lock_guard lock(mu);
+        todo.swap(commands);
+      }
+      for (auto& command : todo) command(watches);
+      publish(new_events, new_dropped, new_samples, lines);
+      new_dropped = 0;
+      wait(watches, next_poll);
+    }
+  }
+
+  // Sleeps until an event stream has bytes, a command or stop() arrives, or the next poll.
+  void wait(const std::vector<Watch>& watches, Clock::time_point next_poll) {
+    std::vector<pollfd> fds;
+    if (wake_pipe[0] >= 0) fds.push_back({wake_pipe[0], POLLIN, 0});
+    for (const Watch& w : watches) {
+      if (w.events && w.events->native_handle() >= 0) {
+        fds.push_back({w.events->native_handle(), POLLIN, 0});
+      }
+    }
+    auto until = std::min(next_poll, Clock::now() + kMaxWait);
+    const auto ms = std::chrono::duration_cast<milliseconds>(until - Clock::now()).count();
+    ::poll(fds.data(), fds.size(), static_cast<int>(std::max<long long>(0, ms)));
+    char drain[64];
+    while (wake_pipe[0] >= 0 && ::read(wake_pipe[0], drain, sizeof drain) > 0) {
+    }
+  }
+};
+
+ClusterMonitor::ClusterMonitor(ClusterInfo cluster, MonitorOptions options)
+    : cluster_(std::move(cluster)), impl_(std::make_unique<Impl>(cluster_, options)) {}
+
+ClusterMonitor::~ClusterMonitor() {
+  stop();
+}
+
+void ClusterMonitor::start(std::function<void()> wake) {
+  if (impl_->thread.joinable()) return;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->wake = std::move(wake);
+  }
+  impl_->stopping = false;
+  impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+void ClusterMonitor::stop() {
+  if (!impl_->thread.joinable()) return;
+  impl_->stopping = true;
+  impl_->poke();
+  impl_->thread.join();
+}
+
+MonitorBatch ClusterMonitor::take() {
+  MonitorBatch batch;
+  std::lock_guard lock(impl_->mu);
+  batch.events.assign(std::make_move_iterator(impl_->events.begin()),
+                      std::make_move_iterator(impl_->events.end()));
+  impl_->events.clear();
+  batch.dropped_events = std::exchange(impl_->dropped, 0);
+  batch.samples = std::move(impl_->samples);
+  impl_->samples.clear();
+  batch.log = std::move(impl_->log);
+  impl_->log.clear();
+  impl_->notified = false;
+  return batch;
+}
+
+void ClusterMonitor::broadcast(int origin_rank, std::size_t size, const std::string& group) {
+  impl_->queue([this, origin_rank, size, group](std::vector<Watch>& watches) {
+    std::vector<std::string> lines;
+    std::string line = "broadcast from rank " + std::to_string(origin_rank) + ": ";
+    if (origin_rank < 1 || origin_rank > static_cast<int>(watches.size())) {
+      line += "no such rank";
+    } else if (Watch& w = watches[origin_rank - 1]; !w.poller) {
+      line += "node not connected";
+    } else {
+      std::string why;
+      const auto answer = w.poller->request(
+          {{"cmd", "broadcast"}, {"size", size}, {"group", group}}, milliseconds(2000), why);
+      if (!answer)
+        line += why;
+      else if (!answer->value("ok", false))
+        line += answer->value("error", std::string("refused"));
+      else
+        line += "id " + answer->value("id", std::string("?"));
+    }
+    lines.push_back(std::move(line));
+    std::vector<RankedEvent> no_events;
+    std::vector<NodeSample> no_samples;
+    impl_->publish(no_events, 0, no_samples, lines);
+  });
+}
+
+namespace {
+
+void signal_node(const ClusterInfo& cluster, int rank, int sig, const char* what,
+                 std::vector<std::string>& lines) {
+  const NodeInfo* n = cluster.by_rank(rank);
+  std::string line = std::string(what) + " rank " + std::to_string(rank) + ": ";
+  std::string why;
+  if (!n) {
+    line += "no such rank";
+  } else if (!process_has_argument(n->pid, n->token) || !process_alive(n->pid)) {
+    line += "process " + std::to_string(n->pid) + " is not running";
+  } else if (!send_signal(n->pid, sig, why)) {
+    line += why;
+  } else {
+    line += "done";
+    if (sig == SIGKILL) reap_child(n->pid);
+  }
+  lines.push_back(std::move(line));
+}
+
+}  // namespace
+
+void ClusterMonitor::kill(int rank) {
+  impl_->queue([this, rank](std::vector<Watch>& watches) {
+    std::vector<std::string> lines;
+    signal_node(cluster_, rank, SIGKILL, "kill", lines);
+    if (rank >= 1 && rank <= static_cast<int>(watches.size())) {
+      impl_->lose(watches[rank - 1], "killed", lines);
+    }
+    std::vector<RankedEvent> no_events;
+    std::vector<NodeSample> no_samples;
+    impl_->publish(no_events, 0, no_samples, lines);
+  });
+}
+
+void ClusterMonitor::pause(int rank) {
+  impl_->queue([this, rank](std::vector<Watch>&) {
+    std::vector<std::string> lines;
+    signal_node(cluster_, rank, SIGSTOP, "pause", lines);
+    std::vector<RankedEvent> no_events;
+    std::vector<NodeSample> no_samples;
+    impl_->publish(no_events, 0, no_samples, lines);
+  });
+}
+
+void ClusterMonitor::resume(int rank) {
+  impl_->queue([this, rank](std::vector<Watch>&) {
+    std::vector<std::string> lines;
+    signal_node(cluster_, rank, SIGCONT, "resume", lines);
+    std::vector<RankedEvent> no_events;
+    std::vector<NodeSample> no_samples;
+    impl_->publish(no_events, 0, no_samples, lines);
+  });
+}
+
+}  // namespace rt::cluster

@@ -1,0 +1,233 @@
+#include "cluster/process.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace rt::cluster {
+namespace {
+
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
+
+// Child side of spawn_process: only async-signal-safe calls until exec.
+[[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, int log_fd,
+                             int report_fd) {
+  if (options.new_session) setsid();
+  const int null_fd = ::open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) ::dup2(null_fd, 0);
+  if (log_fd >= 0) {
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+  }
+  // Reset signal dispositions and mask inherited from the launcher.
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP}) ::signal(sig, SIG_DFL);
+  ::execv(argv[0], argv);
+  const int err = errno;
+  [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
+  ::_exit(127);
+}
+
+}  // namespace
+
+int spawn_process(const SpawnOptions& options, std::string& error) {
+  std::vector<std::string> storage;
+  storage.push_back(options.program.string());
+  storage.insert(storage.end(), options.args.begin(), options.args.end());
+  std::vector<char*> argv;
+  for (std::string& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  int log_fd = -1;
+  const std::string log_path = options.log.empty() ? "/dev/null" : options.log.string();
+  log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    error = "cannot open log " + log_path + ": " + errno_text(errno);
+    return 0;
+  }
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    error = "pipe: " + errno_text(errno);
+    ::close(log_fd);
+    return 0;
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    error = "fork: " + errno_text(errno);
+    ::close(log_fd);
+    ::close(report[0]);
+    ::close(report[1]);
+    return 0;
+  }
+  if (pid == 0) {
+    ::close(report[0]);
+    exec_child(options, argv.data(), log_fd, report[1]);
+  }
+  ::close(log_fd);
+  ::close(report[1]);
+  // The pipe closes on a successful exec (O_CLOEXEC); otherwise it carries the exec errno.
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(report[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    error = "cannot execute " + options.program.string() + ": " + errno_text(child_errno);
+    return 0;
+  }
+  return pid;
+}
+
+ProcessState process_state(int pid) {
+  if (pid <= 0) return ProcessState::gone;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!stat || !std::getline(stat, text)) return ProcessState::gone;
+  // "pid (comm) S ...": comm may hold spaces and parentheses, so look after the last ')'.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size()) return ProcessState::gone;
+  switch (text[close + 2]) {
+    case 'Z':
+    case 'X':
+    case 'x':
+      return ProcessState::zombie;
+    case 'T':
+    case 't':
+      return ProcessState::stopped;
+    default:
+      return ProcessState::running;
+  }
+}
+
+bool process_alive(int pid) {
+  const ProcessState s = process_state(pid);
+  return s == ProcessState::running || s == ProcessState::stopped;
+}
+
+bool process_has_argument(int pid, const std::string& needle) {
+  if (pid <= 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string arg;
+  while (std::getline(in, arg, '\0')) {
+    if (arg == needle) return true;
+  }
+  return false;
+}
+
+bool send_signal(int pid, int signal, std::string& error) {
+  if (pid <= 0) {
+    error = "no pid";
+    return false;
+  }
+  if (::kill(pid, signal) != 0) {
+    error =
+        "kill(" + std::to_string(pid) + ", " + std::to_string(signal) + "): " + errno_text(errno);
+    return false;
+  }
+  return true;
+}
+
+std::optional<int> reap_child(int pid) {
+  if (pid <= 0) return std::nullopt;
+  int status = 0;
+  const pid_t r = ::waitpid(pid, &status, WNOHANG);
+  if (r == pid) return status;
+  return std::nullopt;
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
+
+bool wait_gone(int pid, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    reap_child(pid);
+    const ProcessState s = process_state(pid);
+    // A zombie that is not our child is reaped by its own parent (init); it holds no socket.
+    if (s == ProcessState::gone || s == ProcessState::zombie) {
+      reap_child(pid);
+      return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  }
+}
+
+std::vector<std::uint16_t> pick_free_ports(std::size_t count, std::string& error) {
+  std::vector<int> fds;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < count; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      error = "socket: " + errno_text(errno);
+      break;
+    }
+    fds.push_back(fd);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      error = "cannot reserve a loopback port: " + errno_text(errno);
+      break;
+    }
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) ::close(fd);
+  if (ports.size() != count) ports.clear();
+  return ports;
+}
+
+bool port_listening(std::uint16_t port) {
+  // /proc/net/tcp{,6}: "sl local_address rem_address st ..." with st 0A = LISTEN. Reading it
+  // leaves the listener alone (a probe connection would show up in the node's log).
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string sl, local, remote, state;
+      fields >> sl >> local >> remote >> state;
+      const auto colon = local.rfind(':');
+      if (colon == std::string::npos || state != "0A") continue;
+      if (std::stoul(local.substr(colon + 1), nullptr, 16) == port) return true;
+    }
+  }
+  return false;
+}
+
+std::string last_line(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  }
+  return last;
+}
+
+}  // namespace rt::cluster

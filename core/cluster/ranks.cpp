@@ -1,0 +1,45 @@
+#include "cluster/ranks.hpp"
+
+#include <algorithm>
+
+namespace rt::cluster {
+
+std::optional<std::vector<int>> parse_ranks(std::string_view text, int nodes, std::string& error) {
+  std::vector<int> ranks;
+  if (text.empty()) return ranks;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string_view item = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (item.empty()) {
+      error = "empty rank in \"" + std::string(text) + "\"";
+      return std::nullopt;
+    }
+    if (item.size() > 9 || item.find_first_not_of("0123456789") != std::string_view::npos) {
+      error = "\"" + std::string(item) + "\" is not a rank (a positive integer)";
+      return std::nullopt;
+    }
+    const int rank = std::stoi(std::string(item));
+    if (rank < 1 || rank > nodes) {
+      error = "rank " + std::to_string(rank) + " is outside 1.." + std::to_string(nodes);
+      return std::nullopt;
+    }
+    if (std::find(ranks.begin(), ranks.end(), rank) != ranks.end()) {
+      error = "rank " + std::to_string(rank) + " is listed twice";
+      return std::nullopt;
+    }
+    ranks.push_back(rank);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return ranks;
+}
+
+std::string format_ranks(const std::vector<int>& ranks) {
+  std::string out;
+  for (int r : ranks) out += (out.empty() ? "" : ",") + std::to_string(r);
+  return out;
+}
+
+}  // namespace rt::cluster

@@ -1,0 +1,411 @@
+#include "net/peer_link.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "net/handshake.hpp"
+#include "util/clock.hpp"
+#include "util/log.hpp"
+
+namespace rt::net {
+namespace {
+
+constexpr std::string_view kLog = "net";
+
+wire::MessageType frame_type(const wire::SharedBytes& frame) {
+  return static_cast<wire::MessageType>((*frame)[5]);
+}
+
+}  // namespace
+
+// ---- PeerLink ---------------------------------------------------------------------------
+
+PeerLink::PeerLink(std::weak_ptr<Transport> owner, asio::io_context& io,
+                   const TransportConfig& config, PeerAddress address)
+    : owner_(std::move(owner)),
+      io_(io),
+      config_(config),
+      address_(std::move(address)),
+      dialer_(config.self < address_.id),
+      backoff_(config.backoff_initial),
+      dial_timer_(io) {}
+
+TransportObserver* PeerLink::observer() const {
+  if (shut_down_) return nullptr;
+  auto owner = owner_.lock();
+  return owner && !owner->stopped() ? owner->observer() : nullptr;
+}
+
+void PeerLink::start() {
+  if (dialer_) dial();
+}
+
+void PeerLink::set_address(PeerAddress address) {
+  if (address.host == address_.host && address.port == address_.port) return;
+  address_ = std::move(address);
+  if (connection_) {
+    disconnect("peer moved to " + address_.host + ":" + std::to_string(address_.port));
+  } else if (dialer_ && !dialing_) {
+    dial_timer_.cancel();
+    backoff_ = config_.backoff_initial;
+    dial();
+  }
+}
+
+void PeerLink::shutdown(std::string_view reason, bool report_drops) {
+  if (shut_down_) return;
+  dial_timer_.cancel();
+  if (connection_) {
+    auto connection = std::move(connection_);
+    connection->close(reason, false);
+    if (report_drops) {
+      if (auto* obs = observer()) obs->on_peer_down(address_.id, reason);
+    }
+  }
+  if (report_drops) {
+    // Move the queue out first: observers may call back into the transport.
+    auto dropped = std::move(queue_);
+    queue_.clear();
+    queue_bytes_ = 0;
+    drops_ += dropped.size();
+    for (const auto& frame : dropped) {
+      if (auto* obs = observer())
+        obs->on_drop(address_.id, frame_type(frame), frame->size(), reason);
+    }
+  }
+  queue_.clear();
+  queue_bytes_ = 0;
+  shut_down_ = true;
+}
+
+bool PeerLink::enqueue(wire::SharedBytes frame) {
+  if (!frame || frame->size() < wire::kHeaderSize) return false;
+  const std::size_t size = frame->size();
+  const char* reason = nullptr;
+  if (shut_down_) {
+    reason = "peer removed";
+  } else if (queue_.size() >= config_.queue_max_frames ||
+             queue_bytes_ + size > config_.queue_max_bytes) {
+    reason = "queue full";
+  }
+  if (reason) {
+    ++drops_;
+    RT_LOG(debug, kLog,
+           "drop " + std::string(wire::type_name(frame_type(frame))) + " to " +
+               address_.id.short_hex() + ": " + reason);
+    if (auto* obs = observer()) obs->on_drop(address_.id, frame_type(frame), size, reason);
+    return false;
+  }
+  queue_bytes_ += size;
+  queue_.push_back(std::move(frame));
+  high_water_frames_ = std::max(high_water_frames_, queue_.size());
+  high_water_bytes_ = std::max(high_water_bytes_, queue_bytes_);
+  if (connection_) connection_->kick_write();
+  return true;
+}
+
+void PeerLink::queue_heartbeat() {
+  if (!queue_.empty() || !connection_) return;
+  auto frame = wire::encode_shared(wire::Heartbeat{wall_micros()});
+  queue_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  connection_->kick_write();
+}
+
+void PeerLink::attach(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes_in) {
+  dialing_ = false;
+  dial_timer_.cancel();
+  if (shut_down_) return;
+  if (connection_) {
+    auto old = std::move(connection_);
+    old->close("replaced by a new connection", false);
+    if (auto* obs = observer()) obs->on_peer_down(address_.id, "replaced by a new connection");
+  }
+  connection_ = std::make_shared<Connection>(shared_from_this(), std::move(socket));
+  ++connects_;
+  backoff_ = config_.backoff_initial;
+  last_heard_us_ = wall_micros();
+  ++frames_in_;
+  bytes_in_ += hello_bytes_in;
+  std::size_t hello_out = 0;
+  if (auto owner = owner_.lock()) hello_out = owner->hello_frame()->size();
+  ++frames_out_;
+  bytes_out_ += hello_out;
+  RT_LOG(info, kLog,
+         "peer " + address_.id.short_hex() + " up (" + (dialer_ ? "dialed " : "accepted from ") +
+             connection_->remote() + ")");
+  auto connection = connection_;
+  connection->start();
+  if (auto* obs = observer()) obs->on_frame_sent(address_.id, wire::MessageType::hello, hello_out);
+  if (auto* obs = observer()) obs->on_message(address_.id, std::move(hello), hello_bytes_in);
+  if (connection_ == connection) {
+    if (auto* obs = observer()) obs->on_peer_up(address_.id);
+  }
+}
+
+void PeerLink::disconnect(std::string_view reason) {
+  if (connection_) connection_->close(reason);
+}
+
+void PeerLink::connection_closed(const Connection* connection, std::string_view reason) {
+  if (connection_.get() != connection) return;
+  connection_.reset();
+  RT_LOG(info, kLog, "peer " + address_.id.short_hex() + " down: " + std::string(reason));
+  if (auto* obs = observer()) obs->on_peer_down(address_.id, reason);
+  if (dialer_ && !shut_down_ && !connection_) schedule_dial();
+}
+
+void PeerLink::dial_failed(std::string_view reason) {
+  dialing_ = false;
+  if (shut_down_ || connection_) return;
+  RT_LOG(debug, kLog,
+         "dial " + address_.id.short_hex() + " at " + address_.host + ":" +
+             std::to_string(address_.port) + " failed: " + std::string(reason) + "; retry in " +
+             std::to_string(backoff_.count()) + " ms");
+  schedule_dial();
+}
+
+void PeerLink::schedule_dial() {
+  dial_timer_.expires_after(backoff_);
+  backoff_ = std::min(backoff_ * 2, config_.backoff_max);
+  dial_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->dial();
+  });
+}
+
+void PeerLink::dial() {
+  if (shut_down_ || connection_ || dialing_) return;
+  auto owner = owner_.lock();
+  if (!owner || owner->stopped()) return;
+  dialing_ = true;
+  Handshake::dial(owner, address_);
+}
+
+void PeerLink::frames_written(std::size_t count) {
+  // Pop first, notify after: an observer may queue more frames from its callback.
+  std::vector<wire::SharedBytes> written;
+  written.reserve(count);
+  for (std::size_t i = 0; i < count && !queue_.empty(); ++i) {
+    written.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    queue_bytes_ -= written.back()->size();
+    ++frames_out_;
+    bytes_out_ += written.back()->size();
+  }
+  for (const auto& frame : written) {
+    if (auto* obs = observer()) obs->on_frame_sent(address_.id, frame_type(frame), frame->size());
+  }
+}
+
+void PeerLink::frame_received(wire::Message&& message, std::size_t frame_bytes) {
+  ++frames_in_;
+  bytes_in_ += frame_bytes;
+  last_heard_us_ = wall_micros();
+  if (auto* obs = observer()) obs->on_message(address_.id, std::move(message), frame_bytes);
+}
+
+PeerStats PeerLink::stats() const {
+  PeerStats s;
+  s.id = address_.id;
+  s.endpoint = address_.host + ":" + std::to_string(address_.port);
+  s.connected = static_cast<bool>(connection_);
+  s.dialer = dialer_;
+  s.queue_frames = queue_.size();
+  s.queue_bytes = queue_bytes_;
+  s.queue_high_water_frames = high_water_frames_;
+  s.queue_high_water_bytes = high_water_bytes_;
+  s.queue_limit_frames = config_.queue_max_frames;
+  s.queue_limit_bytes = config_.queue_max_bytes;
+  s.drops = drops_;
+  s.frames_in = frames_in_;
+  s.frames_out = frames_out_;
+  s.bytes_in = bytes_in_;
+  s.bytes_out = bytes_out_;
+  s.connects = connects_;
+  s.last_heard_us = last_heard_us_;
+  return s;
+}
+
+// ---- Connection ---------------------------------------------------------------------------
+
+Connection::Connection(std::shared_ptr<PeerLink> link, tcp::socket socket)
+    : link_(std::move(link)),
+      socket_(std::move(socket)),
+      heartbeat_timer_(socket_.get_executor()),
+      read_timer_(socket_.get_executor()),
+      in_(kReadChunk) {
+  boost::system::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  remote_ = ec ? std::string("?") : endpoint_string(remote);
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+void Connection::start() {
+  last_in_ = last_out_ = SteadyClock::now();
+  do_read();
+  arm_read_timer();
+  arm_heartbeat();
+  kick_write();
+}
+
+void Connection::close(std::string_view reason, bool notify_link) {
+  if (closed_) return;
+  closed_ = true;
+  RT_LOG(debug, kLog,
+         "connection to " + link_->id().short_hex() + " (" + remote_ +
+             ") closed: " + std::string(reason));
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  heartbeat_timer_.cancel();
+  read_timer_.cancel();
+  if (notify_link) link_->connection_closed(this, reason);
+}
+
+void Connection::fail(std::string_view reason) {
+  RT_LOG(warn, kLog,
+         "closing connection to " + link_->id().short_hex() + " (" + remote_ +
+             "): " + std::string(reason));
+  close(reason);
+}
+
+void Connection::do_read() {
+  socket_.async_read_some(asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
+                          [self = shared_from_this()](const boost::system::error_code& ec,
+                                                      std::size_t n) { self->on_read(ec, n); });
+}
+
+void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
+  if (closed_) return;
+  if (ec) {
+    close(ec == asio::error::eof ? std::string("connection closed by peer")
+                                 : "read failed: " + ec.message());
+    return;
+  }
+  in_size_ += n;
+  last_in_ = SteadyClock::now();
+  if (!parse_frames()) return;
+  do_read();
+}
+
+bool Connection::parse_frames() {
+  const std::uint32_t max_body = link_->config().max_body;
+  std::size_t pos = 0;
+  std::size_t need = 0;  // size of a frame that is not complete yet
+  while (in_size_ - pos >= wire::kHeaderSize) {
+    wire::FrameHeader header;
+    const std::span<const std::uint8_t, wire::kHeaderSize> head(in_.data() + pos,
+                                                                wire::kHeaderSize);
+    // The length is checked here, before the buffer grows for the body.
+    if (auto ec = wire::parse_header(head, max_body, header)) {
+      fail("bad frame header: " + ec.message());
+      return false;
+    }
+    if (wire::is_control_type(header.type) || header.type == wire::MessageType::hello) {
+      fail("unexpected " + std::string(wire::type_name(header.type)) +
+           " frame on an established peer connection");
+      return false;
+    }
+    const std::size_t total = wire::kHeaderSize + header.body_size;
+    if (in_size_ - pos < total) {
+      need = total;
+      break;
+    }
+    wire::Message message;
+    const std::span<const std::uint8_t> body(in_.data() + pos + wire::kHeaderSize,
+                                             header.body_size);
+    if (auto ec = wire::decode_body(header.type, body, message)) {
+      fail("undecodable " + std::string(wire::type_name(header.type)) + " frame: " + ec.message());
+      return false;
+    }
+    pos += total;
+    link_->frame_received(std::move(message), total);
+    if (closed_) return false;
+  }
+  if (pos > 0) {
+    std::memmove(in_.data(), in_.data() + pos, in_size_ - pos);
+    in_size_ -= pos;
+  }
+  if (need > in_.size()) {
+    in_.resize(need);  // the header was validated above
+  } else if (need == 0 && in_.size() > 4 * kReadChunk && in_size_ < kReadChunk) {
+    in_.resize(kReadChunk);  // give back the room a large frame took
+    in_.shrink_to_fit();
+  }
+  return true;
+}
+
+void Connection::kick_write() {
+  if (closed_ || writing_) return;
+  const auto& queue = link_->queue();
+  if (queue.empty()) return;
+  out_frames_.clear();
+  out_buffers_.clear();
+  std::size_t bytes = 0;
+  for (const auto& frame : queue) {
+    if (out_frames_.size() == kMaxBatchFrames) break;
+    if (!out_frames_.empty() && bytes + frame->size() > kMaxBatchBytes) break;
+    bytes += frame->size();
+    out_frames_.push_back(frame);
+    out_buffers_.emplace_back(frame->data(), frame->size());
+  }
+  writing_ = true;
+  asio::async_write(socket_, out_buffers_,
+                    [self = shared_from_this()](const boost::system::error_code& ec,
+                                                std::size_t n) { self->on_write(ec, n); });
+}
+
+void Connection::on_write(const boost::system::error_code& ec, std::size_t /*n*/) {
+  writing_ = false;
+  const std::size_t count = out_frames_.size();
+  out_frames_.clear();
+  out_buffers_.clear();
+  // A connection that closed meanwhile leaves its frames queued for the next one.
+  if (closed_) return;
+  if (ec) {
+    close("write failed: " + ec.message());
+    return;
+  }
+  last_out_ = SteadyClock::now();
+  link_->frames_written(count);
+  kick_write();
+}
+
+void Connection::arm_heartbeat() {
+  const auto now = SteadyClock::now();
+  auto deadline = last_out_ + link_->config().heartbeat_interval;
+  if (deadline <= now) deadline = now + link_->config().heartbeat_interval;
+  heartbeat_timer_.expires_at(deadline);
+  heartbeat_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->on_heartbeat_timer(ec);
+  });
+}
+
+void Connection::on_heartbeat_timer(const boost::system::error_code& ec) {
+  if (ec || closed_) return;
+  const auto now = SteadyClock::now();
+  if (!writing_ && now - last_out_ >= link_->config().heartbeat_interval) {
+    link_->queue_heartbeat();
+    if (closed_) return;
+  }
+  arm_heartbeat();
+}
+
+void Connection::arm_read_timer() {
+  read_timer_.expires_at(last_in_ + link_->config().read_timeout);
+  read_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->on_read_timer(ec);
+  });
+}
+
+void Connection::on_read_timer(const boost::system::error_code& ec) {
+  if (ec || closed_) return;
+  if (SteadyClock::now() - last_in_ >= link_->config().read_timeout) {
+    close("read timeout: nothing heard for " +
+          std::to_string(link_->config().read_timeout.count()) + " ms");
+    return;
+  }
+  arm_read_timer();
+}
+
+}  // namespace rt::net

@@ -1,0 +1,134 @@
+// PeerLink (one per peer of the list) and Connection (one per authenticated socket). See
+// transport.hpp for the overall layout. Internal to net/: the node uses Transport only.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/transport.hpp"
+
+namespace rt::net {
+
+class Connection;
+
+class PeerLink : public std::enable_shared_from_this<PeerLink> {
+ public:
+  PeerLink(std::weak_ptr<Transport> owner, asio::io_context& io, const TransportConfig& config,
+           PeerAddress address);
+
+  const NodeId& id() const { return address_.id; }
+  const PeerAddress& address() const { return address_; }
+  bool dialer() const { return dialer_; }
+  bool connected() const { return static_cast<bool>(connection_); }
+
+  // Starts dialing when this node has the lower id.
+  void start();
+  // The peer moved to another endpoint: drop the connection and redial there.
+  void set_address(PeerAddress address);
+  // Removed from the list (or transport stopping): closes the connection, stops dialing,
+  // and reports every queued frame as dropped when `report_drops`.
+  void shutdown(std::string_view reason, bool report_drops);
+
+  // Bounded enqueue; false (and on_drop) when the queue is full.
+  bool enqueue(wire::SharedBytes frame);
+  // A new authenticated socket for this peer (replaces any current connection).
+  void attach(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes_in);
+  // Closes the current connection (if any) with a logged reason.
+  void disconnect(std::string_view reason);
+  void dial_failed(std::string_view reason);
+
+  PeerStats stats() const;
+
+  // ---- used by Connection --------------------------------------------------------------
+  const std::deque<wire::SharedBytes>& queue() const { return queue_; }
+  // The first `count` frames were written: pop them and account for them.
+  void frames_written(std::size_t count);
+  void frame_received(wire::Message&& message, std::size_t frame_bytes);
+  void connection_closed(const Connection* connection, std::string_view reason);
+  // Queues a HEARTBEAT when the queue is empty (it never counts against the limits).
+  void queue_heartbeat();
+  const TransportConfig& config() const { return config_; }
+  TransportObserver* observer() const;
+
+ private:
+  void schedule_dial();
+  void dial();
+
+  std::weak_ptr<Transport> owner_;
+  asio::io_context& io_;
+  TransportConfig config_;  // a copy: handlers may outlive the Transport
+  PeerAddress address_;
+  bool dialer_ = false;
+  bool shut_down_ = false;
+  bool dialing_ = false;
+  std::chrono::milliseconds backoff_;
+  asio::steady_timer dial_timer_;
+  std::shared_ptr<Connection> connection_;
+
+  std::deque<wire::SharedBytes> queue_;
+  std::size_t queue_bytes_ = 0;
+  std::size_t high_water_frames_ = 0;
+  std::size_t high_water_bytes_ = 0;
+  std::uint64_t drops_ = 0;
+  std::uint64_t frames_in_ = 0;
+  std::uint64_t frames_out_ = 0;
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t bytes_out_ = 0;
+  std::uint64_t connects_ = 0;
+  Micros last_heard_us_ = 0;
+};
+
+// One authenticated socket. Reads frames (header first, length checked before the body is
+// buffered), writes the link's queue with one async_write in flight (a gather of up to
+// kMaxBatchFrames frames), sends HEARTBEATs after outbound silence and closes after the read
+// timeout. Handlers hold a shared_ptr to the connection, never a raw this.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  static constexpr std::size_t kMaxBatchFrames = 64;
+  static constexpr std::size_t kMaxBatchBytes = 1u << 20;
+  static constexpr std::size_t kReadChunk = 64u << 10;
+
+  Connection(std::shared_ptr<PeerLink> link, tcp::socket socket);
+
+  void start();
+  // Starts a write when none is in flight and the link's queue is not empty.
+  void kick_write();
+  // Idempotent; tells the link (once) unless `notify_link` is false.
+  void close(std::string_view reason, bool notify_link = true);
+  // Logs a protocol error at warn level, then closes.
+  void fail(std::string_view reason);
+  std::string remote() const { return remote_; }
+
+ private:
+  void do_read();
+  void on_read(const boost::system::error_code& ec, std::size_t n);
+  bool parse_frames();  // false: the connection was closed
+  void on_write(const boost::system::error_code& ec, std::size_t n);
+  void arm_heartbeat();
+  void on_heartbeat_timer(const boost::system::error_code& ec);
+  void arm_read_timer();
+  void on_read_timer(const boost::system::error_code& ec);
+
+  std::shared_ptr<PeerLink> link_;
+  tcp::socket socket_;
+  std::string remote_;
+  asio::steady_timer heartbeat_timer_;
+  asio::steady_timer read_timer_;
+  bool closed_ = false;
+
+  std::vector<std::uint8_t> in_;  // [0, in_size_) holds unparsed bytes
+  std::size_t in_size_ = 0;
+  SteadyClock::time_point last_in_;
+
+  bool writing_ = false;
+  // The frames at the front of the link's queue being written, held here as well so that the
+  // buffers outlive the write whatever happens to the queue.
+  std::vector<wire::SharedBytes> out_frames_;
+  std::vector<asio::const_buffer> out_buffers_;
+  SteadyClock::time_point last_out_;
+};
+
+}  // namespace rt::net

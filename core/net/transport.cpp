@@ -1,0 +1,229 @@
+#include "net/transport.hpp"
+
+#include <algorithm>
+
+#include "net/handshake.hpp"
+#include "net/peer_link.hpp"
+#include "util/log.hpp"
+
+namespace rt::net {
+namespace {
+constexpr std::string_view kLog = "net";
+}  // namespace
+
+std::string endpoint_string(const tcp::endpoint& endpoint) {
+  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+std::shared_ptr<Transport> Transport::create(asio::io_context& io, TransportConfig config,
+                                             TransportObserver& observer) {
+  return std::shared_ptr<Transport>(new Transport(io, std::move(config), observer));
+}
+
+Transport::Transport(asio::io_context& io, TransportConfig config, TransportObserver& observer)
+    : io_(io), config_(std::move(config)), observer_(&observer), acceptor_(io), accept_retry_(io) {}
+
+Transport::~Transport() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+std::error_code Transport::listen() {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(config_.listen_host, ec);
+  if (ec) return std::make_error_code(std::errc::invalid_argument);
+  const tcp::endpoint endpoint(address, config_.listen_port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    return std::error_code(ec.value(), std::system_category());
+  }
+  local_port_ = acceptor_.local_endpoint(ec).port();
+  wire::Hello hello;
+  hello.id = config_.self;
+  hello.listen = config_.listen_host + ":" + std::to_string(local_port_);
+  hello.roles = config_.roles;
+  hello_frame_ = wire::encode_shared(hello);
+  return {};
+}
+
+void Transport::start(std::vector<PeerAddress> peers) {
+  if (started_ || stopped_) return;
+  started_ = true;
+  set_peers(std::move(peers));
+  if (acceptor_.is_open()) do_accept();
+}
+
+void Transport::set_peers(std::vector<PeerAddress> peers) {
+  if (stopped_) return;
+  std::unordered_map<NodeId, PeerAddress> wanted;
+  for (auto& peer : peers) {
+    if (peer.id == config_.self) continue;
+    wanted.emplace(peer.id, std::move(peer));
+  }
+  for (auto it = links_.begin(); it != links_.end();) {
+    if (!wanted.count(it->first)) {
+      auto link = it->second;
+      it = links_.erase(it);
+      RT_LOG(info, kLog, "peer " + link->id().short_hex() + " removed from the peer list");
+      link->shutdown("removed from the peer list", true);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [id, address] : wanted) {
+    if (auto it = links_.find(id); it != links_.end()) {
+      it->second->set_address(std::move(address));
+      continue;
+    }
+    auto link = std::make_shared<PeerLink>(weak_from_this(), io_, config_, std::move(address));
+    links_.emplace(id, link);
+    if (started_) link->start();
+  }
+}
+
+void Transport::do_accept() {
+  acceptor_.async_accept(
+      [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
+        if (self->stopped_ || ec == asio::error::operation_aborted) return;
+        if (ec) {
+          // E.g. out of file descriptors: log (rate-limited) and retry shortly, not in a loop.
+          self->log_refusal("accept failed: " + ec.message());
+          self->accept_retry_.expires_after(std::chrono::milliseconds(100));
+          self->accept_retry_.async_wait([self](const boost::system::error_code& error) {
+            if (!error && !self->stopped_) self->do_accept();
+          });
+          return;
+        }
+        if (self->handshakes_ >= self->config_.max_handshakes) {
+          boost::system::error_code ignored;
+          const auto remote = socket.remote_endpoint(ignored);
+          self->log_refusal("refused inbound connection from " + endpoint_string(remote) +
+                            ": too many connections in handshake");
+          socket.close(ignored);
+        } else {
+          ++self->handshakes_;
+          Handshake::accept(self, std::move(socket));
+        }
+        self->do_accept();
+      });
+}
+
+void Transport::track(const std::shared_ptr<Handshake>& handshake) {
+  std::erase_if(pending_, [](const std::weak_ptr<Handshake>& h) { return h.expired(); });
+  pending_.push_back(handshake);
+}
+
+void Transport::log_refusal(const std::string& text) {
+  const auto now = SteadyClock::now();
+  if (now - refusal_window_ >= std::chrono::seconds(1)) {
+    if (refusals_suppressed_ > 0) {
+      RT_LOG(warn, kLog,
+             std::to_string(refusals_suppressed_) +
+                 " more inbound connections were refused (log rate limit)");
+    }
+    refusal_window_ = now;
+    refusals_in_window_ = 0;
+    refusals_suppressed_ = 0;
+  }
+  if (++refusals_in_window_ <= kMaxRefusalLogs) {
+    RT_LOG(warn, kLog, text);
+  } else {
+    ++refusals_suppressed_;
+  }
+}
+
+std::string Transport::check_inbound(const wire::Hello& hello) const {
+  if (hello.protocol_version != wire::kProtocolVersion) {
+    return "protocol version " + std::to_string(hello.protocol_version) + " (this node speaks " +
+           std::to_string(wire::kProtocolVersion) + ")";
+  }
+  if (hello.id == config_.self) return "peer claims this node's own id";
+  if (!find(hello.id)) return "unknown id " + hello.id.hex();
+  if (!(hello.id < config_.self)) {
+    return "peer " + hello.id.short_hex() +
+           " has the higher id and must not dial (tie-break: the lower id dials)";
+  }
+  return {};
+}
+
+void Transport::handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes,
+                               bool inbound) {
+  if (inbound) handshake_finished();
+  auto link = find(hello.id);
+  if (stopped_ || !link) {
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    if (link) link->dial_failed("transport stopped");
+    return;
+  }
+  link->attach(std::move(socket), std::move(hello), hello_bytes);
+}
+
+void Transport::handshake_failed(const NodeId& expected, std::string_view reason) {
+  if (auto link = find(expected)) link->dial_failed(reason);
+}
+
+bool Transport::send(const NodeId& to, wire::SharedBytes frame) {
+  if (!frame || frame->size() < wire::kHeaderSize) return false;
+  auto link = find(to);
+  if (!link || stopped_) {
+    if (observer_) {
+      observer_->on_drop(to, static_cast<wire::MessageType>((*frame)[5]), frame->size(),
+                         stopped_ ? "transport stopped" : "unknown peer");
+    }
+    return false;
+  }
+  return link->enqueue(std::move(frame));
+}
+
+void Transport::disconnect(const NodeId& peer, std::string_view reason) {
+  if (auto link = find(peer)) link->disconnect(reason);
+}
+
+void Transport::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  accept_retry_.cancel();
+  auto links = std::move(links_);
+  links_.clear();
+  for (auto& [id, link] : links) link->shutdown("transport stopped", false);
+  auto pending = std::move(pending_);
+  pending_.clear();
+  for (auto& weak : pending) {
+    if (auto handshake = weak.lock()) handshake->cancel();
+  }
+  observer_ = nullptr;
+}
+
+std::shared_ptr<PeerLink> Transport::find(const NodeId& id) const {
+  auto it = links_.find(id);
+  return it == links_.end() ? nullptr : it->second;
+}
+
+std::vector<PeerStats> Transport::stats() const {
+  std::vector<PeerStats> out;
+  out.reserve(links_.size());
+  for (const auto& [id, link] : links_) out.push_back(link->stats());
+  std::sort(out.begin(), out.end(),
+            [](const PeerStats& a, const PeerStats& b) { return a.id < b.id; });
+  return out;
+}
+
+std::optional<PeerStats> Transport::stats(const NodeId& peer) const {
+  if (auto link = find(peer)) return link->stats();
+  return std::nullopt;
+}
+
+std::size_t Transport::connected_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      links_.begin(), links_.end(), [](const auto& entry) { return entry.second->connected(); }));
+}
+
+}  // namespace rt::net

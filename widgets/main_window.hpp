@@ -1,0 +1,62 @@
+// The studio's main window. It only composes and wires the parts: the node table, traffic plot
+// and event log as dock panels, the cluster toolbar and the status bar, all driven by a
+// ClusterController that it does not own.
+#pragma once
+
+#include <QMainWindow>
+
+namespace rt::gui {
+
+class ClusterController;
+class ClusterToolBar;
+class EventLogModel;
+class EventLogPanel;
+class NodeTableModel;
+class NodeTablePanel;
+class SessionStatusBar;
+class TrafficPlot;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(ClusterController* controller, QWidget* parent = nullptr);
+
+  NodeTableModel* nodeModel() const { return node_model_; }
+  EventLogModel* logModel() const { return log_model_; }
+  NodeTablePanel* nodePanel() const { return node_panel_; }
+  TrafficPlot* trafficPlot() const { return traffic_plot_; }
+  ClusterToolBar* clusterToolBar() const { return toolbar_; }
+  // After this, closing the window closes it; before, a close asks for quitRequested() so the
+  // cluster can be stopped first.
+  void allowClose() { close_allowed_ = true; }
+
+ signals:
+  void quitRequested();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  QDockWidget* addPanel(const QString& title, const QString& name, QWidget* panel,
+                        Qt::DockWidgetArea area);
+  void wireController();
+  void wireCommands();
+  void buildMenus();
+  int commandRank() const;
+
+  ClusterController* controller_;
+  NodeTableModel* node_model_;
+  EventLogModel* log_model_;
+  NodeTablePanel* node_panel_;
+  TrafficPlot* traffic_plot_;
+  EventLogPanel* log_panel_;
+  ClusterToolBar* toolbar_;
+  SessionStatusBar* status_bar_;
+  QDockWidget* nodes_dock_ = nullptr;
+  QDockWidget* traffic_dock_ = nullptr;
+  QDockWidget* log_dock_ = nullptr;
+  bool close_allowed_ = false;
+};
+
+}  // namespace rt::gui

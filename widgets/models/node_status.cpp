@@ -1,0 +1,41 @@
+#include "models/node_status.hpp"
+
+namespace rt::gui {
+
+QString statusName(NodeStatus status) {
+  switch (status) {
+    case NodeStatus::starting:
+      return QStringLiteral("starting");
+    case NodeStatus::alive:
+      return QStringLiteral("alive");
+    case NodeStatus::stopped:
+      return QStringLiteral("stopped");
+    case NodeStatus::killed:
+      return QStringLiteral("killed");
+    case NodeStatus::exited:
+      return QStringLiteral("exited");
+    case NodeStatus::not_answering:
+      return QStringLiteral("not answering");
+  }
+  return QStringLiteral("unknown");
+}
+
+QColor statusColor(NodeStatus status) {
+  switch (status) {
+    case NodeStatus::starting:
+      return QColor(0x90, 0xa4, 0xae);
+    case NodeStatus::alive:
+      return QColor(0x2e, 0x9e, 0x5b);
+    case NodeStatus::stopped:
+      return QColor(0xe0, 0x9b, 0x1a);
+    case NodeStatus::killed:
+      return QColor(0xd3, 0x3f, 0x3f);
+    case NodeStatus::exited:
+      return QColor(0x8e, 0x44, 0xad);
+    case NodeStatus::not_answering:
+      return QColor(0xe6, 0x6a, 0x2c);
+  }
+  return QColor(Qt::gray);
+}
+
+}  // namespace rt::gui
