@@ -1,5 +1,7 @@
 #include "net/transport.hpp"
 
+#include "net/listener.hpp"
+
 #include <algorithm>
 
 #include "net/handshake.hpp"
@@ -29,20 +31,8 @@ Transport::~Transport() {
 }
 
 std::error_code Transport::listen() {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(config_.listen_host, ec);
-  if (ec) return std::make_error_code(std::errc::invalid_argument);
-  const tcp::endpoint endpoint(address, config_.listen_port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    return std::error_code(ec.value(), std::system_category());
-  }
-  local_port_ = acceptor_.local_endpoint(ec).port();
+  if (auto error = open_listener(acceptor_, config_.listen_host, config_.listen_port, local_port_))
+    return error;
   wire::Hello hello;
   hello.id = config_.self;
   hello.listen = config_.listen_host + ":" + std::to_string(local_port_);

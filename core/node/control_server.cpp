@@ -1,5 +1,7 @@
 #include "node/control_server.hpp"
 
+#include "net/listener.hpp"
+
 #include <algorithm>
 
 #include "util/log.hpp"
@@ -48,20 +50,7 @@ ControlServer::ControlServer(asio::io_context& io, ControlServerConfig config,
       push_timer_(io) {}
 
 std::error_code ControlServer::listen() {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(config_.host, ec);
-  if (ec) return std::make_error_code(std::errc::invalid_argument);
-  const tcp::endpoint endpoint(address, config_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    boost::system::error_code ignored;
-    acceptor_.close(ignored);
-    return std::error_code(ec.value(), std::system_category());
-  }
-  port_ = acceptor_.local_endpoint(ec).port();
+  if (auto error = net::open_listener(acceptor_, config_.host, config_.port, port_)) return error;
   return {};
 }
 
