@@ -14,26 +14,11 @@
 
 #include "protocol/advert_engine.hpp"
 #include "protocol/sha256.hpp"
+#include "random_members.hpp"
 #include "wire/codec.hpp"
 
 namespace rt::protocol {
 namespace {
-
-NodeId random_id(std::mt19937_64& rng) {
-  NodeId::Bytes b{};
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
-  return NodeId(b);
-}
-
-MembershipPtr make_members(int n, std::uint64_t seed, int servicers = 0) {
-  std::mt19937_64 rng(seed);
-  std::vector<Member> members;
-  for (int i = 0; i < n; ++i) {
-    members.push_back({random_id(rng), i < servicers ? "servicer" : "validator", "127.0.0.1",
-                       static_cast<std::uint16_t>(40000 + i)});
-  }
-  return std::make_shared<const Membership>(std::move(members));
-}
 
 wire::SharedBytes make_body(std::size_t size, std::uint64_t seed) {
   std::mt19937_64 rng(seed);

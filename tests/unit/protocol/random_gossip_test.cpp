@@ -6,25 +6,10 @@
 #include <set>
 
 #include "protocol/random_gossip.hpp"
+#include "random_members.hpp"
 
 namespace rt::protocol {
 namespace {
-
-NodeId random_id(std::mt19937_64& rng) {
-  NodeId::Bytes b{};
-  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
-  return NodeId(b);
-}
-
-MembershipPtr make_members(int n, std::uint64_t seed, int servicers = 0) {
-  std::mt19937_64 rng(seed);
-  std::vector<Member> members;
-  for (int i = 0; i < n; ++i) {
-    members.push_back({random_id(rng), i < servicers ? "servicer" : "validator", "127.0.0.1",
-                       static_cast<std::uint16_t>(40000 + i)});
-  }
-  return std::make_shared<const Membership>(std::move(members));
-}
 
 // Routes every Send synchronously, in FIFO order, between in-memory engines.
 struct Network {
