@@ -101,6 +101,11 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
   nlohmann::json cmd_queues() const;
   nlohmann::json cmd_messages(const nlohmann::json& request) const;
   nlohmann::json cmd_broadcast(const nlohmann::json& request);
+  // Membership changes (node_membership.cpp): join, leave, members.
+  nlohmann::json cmd_join(const nlohmann::json& request);
+  nlohmann::json cmd_leave(const nlohmann::json& request);
+  nlohmann::json cmd_members() const;
+  void apply_membership(protocol::MembershipPtr membership);
   nlohmann::json peer_json(const net::PeerStats& stats, bool with_traffic) const;
 
   boost::asio::io_context& io_;

@@ -47,6 +47,9 @@ json Node::handle_command(const json& request) {
   if (cmd == "queues") return cmd_queues();
   if (cmd == "messages") return cmd_messages(request);
   if (cmd == "broadcast") return cmd_broadcast(request);
+  if (cmd == "join") return cmd_join(request);
+  if (cmd == "leave") return cmd_leave(request);
+  if (cmd == "members") return cmd_members();
   if (cmd == "inspect") {
     return {{"ok", true}, {"time_us", wall_micros()}, {"engine", engine_->inspect()}};
   }
