@@ -44,13 +44,14 @@ void MessageTable::gossip(const wire::Gossip& gossip, bool inbound, std::uint64_
   }
 }
 
-void MessageTable::payload(MessageId id, bool inbound, std::uint64_t frame_bytes, Micros now) {
+void MessageTable::payload(MessageId id, bool inbound, std::uint64_t frame_bytes, Micros now,
+                           bool first_chunk) {
   MessageStats& s = touch(id, now);
   if (inbound) {
-    ++s.reads;
+    s.reads += first_chunk ? 1 : 0;
     s.payload_bytes_in += frame_bytes;
   } else {
-    ++s.writes;
+    s.writes += first_chunk ? 1 : 0;
     s.payload_bytes_out += frame_bytes;
   }
 }

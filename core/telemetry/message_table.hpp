@@ -43,8 +43,11 @@ class MessageTable {
 
   // A payload frame (gossip) of a broadcast, in or out.
   void gossip(const wire::Gossip& gossip, bool inbound, std::uint64_t frame_bytes, Micros now);
-  // A payload frame of another kind (artifact chunks, keyed by artifact id).
-  void payload(MessageId id, bool inbound, std::uint64_t frame_bytes, Micros now);
+  // A payload frame of another kind (artifact chunks, keyed by artifact id). A chunked body
+  // counts as one copy (a read or a write) on its first chunk only, so that one body received
+  // once is one copy whatever its chunk size; every chunk counts in the bytes.
+  void payload(MessageId id, bool inbound, std::uint64_t frame_bytes, Micros now,
+               bool first_chunk = true);
   // A control frame about a broadcast (ack, igym, igym_reply, ...).
   void control(MessageId id, bool inbound, std::uint64_t frame_bytes, Micros now);
   void duplicate(MessageId id, Micros now);

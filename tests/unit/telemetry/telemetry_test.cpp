@@ -226,5 +226,20 @@ TEST(MessageTable, KeepsTheMostRecentBroadcastsOnly) {
   EXPECT_EQ(json.back()["id"], to_string(MessageId{5000}));
 }
 
+TEST(MessageTable, AChunkedBodyCountsOneCopyButEveryChunkInBytes) {
+  MessageTable table;
+  const MessageId id{99};
+  table.payload(id, true, 1000, 1, /*first_chunk=*/true);
+  table.payload(id, true, 1000, 2, /*first_chunk=*/false);
+  table.payload(id, true, 500, 3, /*first_chunk=*/false);
+  table.payload(id, false, 1000, 4, /*first_chunk=*/true);
+  const MessageStats* s = table.find(id);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->reads, 1u);
+  EXPECT_EQ(s->payload_bytes_in, 2500u);
+  EXPECT_EQ(s->writes, 1u);
+  EXPECT_EQ(s->payload_bytes_out, 1000u);
+}
+
 }  // namespace
 }  // namespace rt::telemetry
