@@ -83,9 +83,8 @@ void Transport::do_accept() {
         if (ec) {
           // E.g. out of file descriptors: log (rate-limited) and retry shortly, not in a loop.
           self->log_refusal("accept failed: " + ec.message());
-          self->accept_retry_.expires_after(std::chrono::milliseconds(100));
-          self->accept_retry_.async_wait([self](const boost::system::error_code& error) {
-            if (!error && !self->stopped_) self->do_accept();
+          retry_accept_later(self->accept_retry_, [self] {
+            if (!self->stopped_) self->do_accept();
           });
           return;
         }

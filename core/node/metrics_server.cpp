@@ -153,9 +153,8 @@ void MetricsServer::do_accept() {
         if (ec) {
           // E.g. out of file descriptors: retry shortly instead of spinning.
           RT_LOG(warn, kLog, "accept failed: " + ec.message());
-          self->accept_retry_.expires_after(std::chrono::milliseconds(100));
-          self->accept_retry_.async_wait([self](const boost::system::error_code& error) {
-            if (!error && !self->stopped_) self->do_accept();
+          net::retry_accept_later(self->accept_retry_, [self] {
+            if (!self->stopped_) self->do_accept();
           });
           return;
         }

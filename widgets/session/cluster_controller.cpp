@@ -107,6 +107,14 @@ void ClusterController::joinWorker() {
   if (worker_.joinable()) worker_.join();
 }
 
+ClusterController::WorkerResult ClusterController::takeWorkerResult() {
+  joinWorker();
+  std::lock_guard lock(worker_mutex_);
+  WorkerResult result = std::move(*worker_result_);
+  worker_result_.reset();
+  return result;
+}
+
 void ClusterController::launch(cluster::LaunchOptions options) {
   if (state_ != State::idle && state_ != State::stopped && state_ != State::failed) {
     log(LogLevel::error, tr("A cluster session is already open"));
@@ -172,13 +180,7 @@ void ClusterController::attach(const QString& cluster_json) {
 }
 
 void ClusterController::onLaunchFinished() {
-  joinWorker();
-  WorkerResult result;
-  {
-    std::lock_guard lock(worker_mutex_);
-    result = std::move(*worker_result_);
-    worker_result_.reset();
-  }
+  WorkerResult result = takeWorkerResult();
   if (!result.cluster && shutdown_requested_) {
     log(LogLevel::info, tr("Launch cancelled; no node process left"));
     setState(State::stopped);
@@ -205,13 +207,7 @@ void ClusterController::onLaunchFinished() {
 }
 
 void ClusterController::onAttachFinished() {
-  joinWorker();
-  WorkerResult result;
-  {
-    std::lock_guard lock(worker_mutex_);
-    result = std::move(*worker_result_);
-    worker_result_.reset();
-  }
+  WorkerResult result = takeWorkerResult();
   if (!result.cluster) {
     const QString reason = tr("Attach failed: %1").arg(QString::fromStdString(result.error));
     log(LogLevel::error, reason);
@@ -300,13 +296,7 @@ void ClusterController::stopSession() {
 }
 
 void ClusterController::onStopFinished() {
-  joinWorker();
-  WorkerResult result;
-  {
-    std::lock_guard lock(worker_mutex_);
-    result = std::move(*worker_result_);
-    worker_result_.reset();
-  }
+  WorkerResult result = takeWorkerResult();
   if (!result.error.empty()) {
     log(LogLevel::error, tr("Stopping the cluster: %1").arg(QString::fromStdString(result.error)));
   } else if (owns_cluster_) {

@@ -96,6 +96,8 @@ class ClusterController : public QObject {
   void log(LogLevel level, const QString& text);
   void runWorker(std::function<WorkerResult()> job, void (ClusterController::*done)());
   void joinWorker();
+  // Joins the finished worker and takes what it produced.
+  WorkerResult takeWorkerResult();
   void onLaunchFinished();
   void onAttachFinished();
   void onStopFinished();
