@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(rt::version()));
   std::string id_hex, listen, book_path, control, token, metrics, mode = "random";
   std::string fanout = "default", log_level = "info";
+  std::uint64_t seed = 0;
   app.add_option("--id", id_hex, "this node's id: 64 hex characters")->required();
   app.add_option("--listen", listen, "peer endpoint HOST:PORT (must match the address book)")
       ->required();
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
                  "(max(3, ceil(sqrt N)))")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  app.add_option("--seed", seed,
+                 "seed of the node's random choices (engine, payloads, injected loss); 0: random")
       ->capture_default_str();
 
   try {
@@ -100,6 +104,7 @@ int main(int argc, char** argv) {
     return usage_error("--mode must be pocket, raintree, random or advert, got \"" + mode + "\"");
   }
   config.mode = mode;
+  config.seed = seed;
   if (fanout == "all") {
     config.fanout = -1;
   } else if (fanout == "default") {

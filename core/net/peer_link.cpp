@@ -62,23 +62,47 @@ void PeerLink::shutdown(std::string_view reason, bool report_drops) {
       if (auto* obs = observer()) obs->on_peer_down(address_.id, reason);
     }
   }
-  if (report_drops) {
-    // Move the queue out first: observers may call back into the transport.
-    auto dropped = std::move(queue_);
-    queue_.clear();
-    queue_bytes_ = 0;
-    drops_ += dropped.size();
-    for (const auto& frame : dropped) {
-      if (auto* obs = observer())
-        obs->on_drop(address_.id, frame_type(frame), frame->size(), reason);
-    }
-  }
+  if (report_drops) drop_queue(DropReason::other, reason);
   queue_.clear();
   queue_bytes_ = 0;
   shut_down_ = true;
 }
 
-bool PeerLink::enqueue(wire::SharedBytes frame) {
+void PeerLink::drop_queue(DropReason code, std::string_view reason) {
+  // Move the queue out first: observers may call back into the transport.
+  auto dropped = std::move(queue_);
+  queue_.clear();
+  queue_bytes_ = 0;
+  for (const auto& entry : dropped) {
+    if (frame_type(entry.frame) == wire::MessageType::heartbeat) continue;  // not a real frame
+    ++drops_;
+    if (auto* obs = observer()) {
+      obs->on_frame_dropped(address_.id, frame_type(entry.frame), entry.frame->size(), code,
+                            reason);
+    }
+  }
+}
+
+void PeerLink::set_blocked(bool blocked) {
+  if (blocked == blocked_ || shut_down_) return;
+  blocked_ = blocked;
+  if (blocked) {
+    RT_LOG(info, kLog, "peer " + address_.id.short_hex() + " blocked (partition)");
+    dial_timer_.cancel();
+    // Frames queued before the partition would otherwise cross it when it heals.
+    drop_queue(DropReason::partitioned, "partitioned");
+    if (connection_) connection_->close("partitioned");
+    return;
+  }
+  RT_LOG(info, kLog, "peer " + address_.id.short_hex() + " unblocked");
+  if (dialer_ && !connection_ && !dialing_) {
+    dial_timer_.cancel();
+    backoff_ = config_.backoff_initial;
+    dial();
+  }
+}
+
+bool PeerLink::enqueue(wire::SharedBytes frame, std::chrono::milliseconds delay) {
   if (!frame || frame->size() < wire::kHeaderSize) return false;
   const std::size_t size = frame->size();
   const char* reason = nullptr;
@@ -93,11 +117,14 @@ bool PeerLink::enqueue(wire::SharedBytes frame) {
     RT_LOG(debug, kLog,
            "drop " + std::string(wire::type_name(frame_type(frame))) + " to " +
                address_.id.short_hex() + ": " + reason);
-    if (auto* obs = observer()) obs->on_drop(address_.id, frame_type(frame), size, reason);
+    if (auto* obs = observer()) {
+      obs->on_frame_dropped(address_.id, frame_type(frame), size, DropReason::other, reason);
+    }
     return false;
   }
   queue_bytes_ += size;
-  queue_.push_back(std::move(frame));
+  const auto ready = delay.count() > 0 ? SteadyClock::now() + delay : SteadyClock::time_point{};
+  queue_.push_back({std::move(frame), ready});
   high_water_frames_ = std::max(high_water_frames_, queue_.size());
   high_water_bytes_ = std::max(high_water_bytes_, queue_bytes_);
   if (connection_) connection_->kick_write();
@@ -105,10 +132,12 @@ bool PeerLink::enqueue(wire::SharedBytes frame) {
 }
 
 void PeerLink::queue_heartbeat() {
-  if (!queue_.empty() || !connection_) return;
+  if (!connection_) return;
+  if (!queue_.empty() && queue_.front().ready <= SteadyClock::now()) return;
+  // At the front: heartbeats are never delayed, so that a delayed link does not time out.
   auto frame = wire::encode_shared(wire::Heartbeat{wall_micros()});
   queue_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
+  queue_.push_front({std::move(frame), SteadyClock::time_point{}});
   connection_->kick_write();
 }
 
@@ -116,6 +145,13 @@ void PeerLink::attach(tcp::socket socket, wire::Hello hello, std::size_t hello_b
   dialing_ = false;
   dial_timer_.cancel();
   if (shut_down_) return;
+  if (blocked_) {
+    // A handshake that started before the partition.
+    RT_LOG(debug, kLog, "closing new connection to " + address_.id.short_hex() + ": partitioned");
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
   if (connection_) {
     auto old = std::move(connection_);
     old->close("replaced by a new connection", false);
@@ -152,12 +188,12 @@ void PeerLink::connection_closed(const Connection* connection, std::string_view 
   connection_.reset();
   RT_LOG(info, kLog, "peer " + address_.id.short_hex() + " down: " + std::string(reason));
   if (auto* obs = observer()) obs->on_peer_down(address_.id, reason);
-  if (dialer_ && !shut_down_ && !connection_) schedule_dial();
+  if (dialer_ && !shut_down_ && !blocked_ && !connection_) schedule_dial();
 }
 
 void PeerLink::dial_failed(std::string_view reason) {
   dialing_ = false;
-  if (shut_down_ || connection_) return;
+  if (shut_down_ || blocked_ || connection_) return;
   RT_LOG(debug, kLog,
          "dial " + address_.id.short_hex() + " at " + address_.host + ":" +
              std::to_string(address_.port) + " failed: " + std::string(reason) + "; retry in " +
@@ -174,7 +210,7 @@ void PeerLink::schedule_dial() {
 }
 
 void PeerLink::dial() {
-  if (shut_down_ || connection_ || dialing_) return;
+  if (shut_down_ || blocked_ || connection_ || dialing_) return;
   auto owner = owner_.lock();
   if (!owner || owner->stopped()) return;
   dialing_ = true;
@@ -186,7 +222,7 @@ void PeerLink::frames_written(std::size_t count) {
   std::vector<wire::SharedBytes> written;
   written.reserve(count);
   for (std::size_t i = 0; i < count && !queue_.empty(); ++i) {
-    written.push_back(std::move(queue_.front()));
+    written.push_back(std::move(queue_.front().frame));
     queue_.pop_front();
     queue_bytes_ -= written.back()->size();
     ++frames_out_;
@@ -200,7 +236,12 @@ void PeerLink::frames_written(std::size_t count) {
 void PeerLink::frame_received(wire::Message&& message, std::size_t frame_bytes) {
   ++frames_in_;
   bytes_in_ += frame_bytes;
-  last_heard_us_ = wall_micros();
+  last_heard_us_ = wall_micros();  // a lost frame still shows the peer is alive
+  auto owner = owner_.lock();
+  if (owner && owner->fault_injector().lose_inbound(wire::type_of(message))) {
+    if (auto* obs = observer()) obs->on_message_lost(address_.id, message, frame_bytes);
+    return;
+  }
   if (auto* obs = observer()) obs->on_message(address_.id, std::move(message), frame_bytes);
 }
 
@@ -210,6 +251,7 @@ PeerStats PeerLink::stats() const {
   s.endpoint = address_.host + ":" + std::to_string(address_.port);
   s.connected = static_cast<bool>(connection_);
   s.dialer = dialer_;
+  s.blocked = blocked_;
   s.queue_frames = queue_.size();
   s.queue_bytes = queue_bytes_;
   s.queue_high_water_frames = high_water_frames_;
@@ -233,6 +275,7 @@ Connection::Connection(std::shared_ptr<PeerLink> link, tcp::socket socket)
       socket_(std::move(socket)),
       heartbeat_timer_(socket_.get_executor()),
       read_timer_(socket_.get_executor()),
+      release_timer_(socket_.get_executor()),
       in_(kReadChunk) {
   boost::system::error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
@@ -259,6 +302,7 @@ void Connection::close(std::string_view reason, bool notify_link) {
   socket_.close(ignored);
   heartbeat_timer_.cancel();
   read_timer_.cancel();
+  release_timer_.cancel();
   if (notify_link) link_->connection_closed(this, reason);
 }
 
@@ -342,12 +386,19 @@ void Connection::kick_write() {
   out_frames_.clear();
   out_buffers_.clear();
   std::size_t bytes = 0;
-  for (const auto& frame : queue) {
+  const auto now = SteadyClock::now();
+  for (const auto& entry : queue) {
+    if (entry.ready > now) break;  // FIFO: nothing overtakes a frame held by injected delay
     if (out_frames_.size() == kMaxBatchFrames) break;
+    const auto& frame = entry.frame;
     if (!out_frames_.empty() && bytes + frame->size() > kMaxBatchBytes) break;
     bytes += frame->size();
     out_frames_.push_back(frame);
     out_buffers_.emplace_back(frame->data(), frame->size());
+  }
+  if (out_frames_.empty()) {
+    arm_release(queue.front().ready);
+    return;
   }
   writing_ = true;
   asio::async_write(socket_, out_buffers_,
@@ -369,6 +420,17 @@ void Connection::on_write(const boost::system::error_code& ec, std::size_t /*n*/
   last_out_ = SteadyClock::now();
   link_->frames_written(count);
   kick_write();
+}
+
+void Connection::arm_release(SteadyClock::time_point at) {
+  if (release_at_ == at) return;  // already armed: enqueues must not re-arm it every time
+  release_at_ = at;
+  release_timer_.expires_at(at);
+  release_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (ec || self->closed_) return;
+    self->release_at_.reset();
+    self->kick_write();
+  });
 }
 
 void Connection::arm_heartbeat() {

@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,12 @@
 namespace rt::net {
 
 class Connection;
+
+// A frame in a link's queue, with the earliest time it may be written (injected delay).
+struct QueuedFrame {
+  wire::SharedBytes frame;
+  SteadyClock::time_point ready{};
+};
 
 class PeerLink : public std::enable_shared_from_this<PeerLink> {
  public:
@@ -32,8 +39,15 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   // and reports every queued frame as dropped when `report_drops`.
   void shutdown(std::string_view reason, bool report_drops);
 
-  // Bounded enqueue; false (and on_drop) when the queue is full.
-  bool enqueue(wire::SharedBytes frame);
+  // Bounded enqueue; false (and on_drop) when the queue is full. The frame may not be written
+  // before `delay` has passed (fault injection); held frames count against the limits.
+  bool enqueue(wire::SharedBytes frame, std::chrono::milliseconds delay = {});
+  // A frame to this peer dropped before reaching the queue (by the Transport).
+  void count_drop() { ++drops_; }
+  // Partition (fault injection): blocking closes the connection, drops the queue and stops
+  // dialing; unblocking redials at once with a fresh backoff.
+  void set_blocked(bool blocked);
+  bool blocked() const { return blocked_; }
   // A new authenticated socket for this peer (replaces any current connection).
   void attach(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes_in);
   // Closes the current connection (if any) with a logged reason.
@@ -43,12 +57,14 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   PeerStats stats() const;
 
   // ---- used by Connection --------------------------------------------------------------
-  const std::deque<wire::SharedBytes>& queue() const { return queue_; }
+  const std::deque<QueuedFrame>& queue() const { return queue_; }
   // The first `count` frames were written: pop them and account for them.
   void frames_written(std::size_t count);
   void frame_received(wire::Message&& message, std::size_t frame_bytes);
   void connection_closed(const Connection* connection, std::string_view reason);
-  // Queues a HEARTBEAT when the queue is empty (it never counts against the limits).
+  // Queues a HEARTBEAT when nothing can be written now: the queue is empty or its first frame
+  // is held by an injected delay, which the heartbeat overtakes. It never counts against the
+  // limits. Call only when no write is in flight.
   void queue_heartbeat();
   const TransportConfig& config() const { return config_; }
   TransportObserver* observer() const;
@@ -56,6 +72,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
  private:
   void schedule_dial();
   void dial();
+  void drop_queue(DropReason code, std::string_view reason);
 
   std::weak_ptr<Transport> owner_;
   asio::io_context& io_;
@@ -64,11 +81,12 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   bool dialer_ = false;
   bool shut_down_ = false;
   bool dialing_ = false;
+  bool blocked_ = false;
   std::chrono::milliseconds backoff_;
   asio::steady_timer dial_timer_;
   std::shared_ptr<Connection> connection_;
 
-  std::deque<wire::SharedBytes> queue_;
+  std::deque<QueuedFrame> queue_;
   std::size_t queue_bytes_ = 0;
   std::size_t high_water_frames_ = 0;
   std::size_t high_water_bytes_ = 0;
@@ -111,12 +129,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_heartbeat_timer(const boost::system::error_code& ec);
   void arm_read_timer();
   void on_read_timer(const boost::system::error_code& ec);
+  // Wakes kick_write when the first queued frame's injected delay is over.
+  void arm_release(SteadyClock::time_point at);
 
   std::shared_ptr<PeerLink> link_;
   tcp::socket socket_;
   std::string remote_;
   asio::steady_timer heartbeat_timer_;
   asio::steady_timer read_timer_;
+  asio::steady_timer release_timer_;
+  std::optional<SteadyClock::time_point> release_at_;  // armed for this time
   bool closed_ = false;
 
   std::vector<std::uint8_t> in_;  // [0, in_size_) holds unparsed bytes

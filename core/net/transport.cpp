@@ -23,7 +23,12 @@ std::shared_ptr<Transport> Transport::create(asio::io_context& io, TransportConf
 }
 
 Transport::Transport(asio::io_context& io, TransportConfig config, TransportObserver& observer)
-    : io_(io), config_(std::move(config)), observer_(&observer), acceptor_(io), accept_retry_(io) {}
+    : io_(io),
+      config_(std::move(config)),
+      observer_(&observer),
+      acceptor_(io),
+      accept_retry_(io),
+      faults_(config_.fault_seed) {}
 
 Transport::~Transport() {
   boost::system::error_code ignored;
@@ -72,6 +77,7 @@ void Transport::set_peers(std::vector<PeerAddress> peers) {
     }
     auto link = std::make_shared<PeerLink>(weak_from_this(), io_, config_, std::move(address));
     links_.emplace(id, link);
+    if (faults_.blocked(id)) link->set_blocked(true);
     if (started_) link->start();
   }
 }
@@ -133,6 +139,7 @@ std::string Transport::check_inbound(const wire::Hello& hello) const {
   }
   if (hello.id == config_.self) return "peer claims this node's own id";
   if (!find(hello.id)) return "unknown id " + hello.id.hex();
+  if (faults_.blocked(hello.id)) return "partitioned: peer " + hello.id.short_hex() + " is blocked";
   if (!(hello.id < config_.self)) {
     return "peer " + hello.id.short_hex() +
            " has the higher id and must not dial (tie-break: the lower id dials)";
@@ -159,19 +166,44 @@ void Transport::handshake_failed(const NodeId& expected, std::string_view reason
 
 bool Transport::send(const NodeId& to, wire::SharedBytes frame) {
   if (!frame || frame->size() < wire::kHeaderSize) return false;
+  const auto type = static_cast<wire::MessageType>((*frame)[5]);
   auto link = find(to);
+  DropReason code = DropReason::other;
+  const char* reason = nullptr;
   if (!link || stopped_) {
-    if (observer_) {
-      observer_->on_drop(to, static_cast<wire::MessageType>((*frame)[5]), frame->size(),
-                         stopped_ ? "transport stopped" : "unknown peer");
-    }
+    reason = stopped_ ? "transport stopped" : "unknown peer";
+  } else if (faults_.blocked(to)) {
+    code = DropReason::partitioned;
+    reason = "partitioned";
+  } else if (faults_.lose_outbound(to, type)) {
+    // Before queueing: a lost frame never takes queue room or a write.
+    code = DropReason::loss;
+    reason = "injected loss";
+  }
+  if (reason) {
+    if (link) link->count_drop();
+    if (observer_) observer_->on_frame_dropped(to, type, frame->size(), code, reason);
     return false;
   }
-  return link->enqueue(std::move(frame));
+  return link->enqueue(std::move(frame), faults_.delay_to(to));
 }
 
 void Transport::disconnect(const NodeId& peer, std::string_view reason) {
   if (auto link = find(peer)) link->disconnect(reason);
+}
+
+void Transport::set_faults(FaultSettings settings) {
+  if (stopped_) return;
+  settings.blocked.erase(config_.self);
+  settings.links.erase(config_.self);
+  faults_.set(std::move(settings));
+  // A copy: blocking calls the observer, which may call back into the transport.
+  std::vector<std::shared_ptr<PeerLink>> links;
+  links.reserve(links_.size());
+  for (const auto& [id, link] : links_) links.push_back(link);
+  for (const auto& link : links) {
+    if (!stopped_) link->set_blocked(faults_.blocked(link->id()));
+  }
 }
 
 void Transport::stop() {

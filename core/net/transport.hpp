@@ -16,6 +16,9 @@
 // new inbound connection from a peer replaces the old one (the dialer only dials when it has
 // lost its connection, e.g. after a restart).
 //
+// Fault injection (loss, delay, partition; see link_faults.hpp) is applied here and in
+// PeerLink: set_faults() replaces the whole set.
+//
 // Threading: every public member function must be called on the io_context's thread (post to
 // it from elsewhere). Observer callbacks run on that thread too. Nothing here takes a lock.
 #pragma once
@@ -33,6 +36,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/link_faults.hpp"
 #include "util/ids.hpp"
 #include "wire/codec.hpp"
 #include "wire/messages.hpp"
@@ -65,6 +69,7 @@ struct TransportConfig {
   std::chrono::milliseconds backoff_initial{100};     // first redial delay, then doubled
   std::chrono::milliseconds backoff_max{3000};
   std::size_t max_handshakes = 64;  // inbound sockets still in HELLO; more are closed at once
+  std::uint64_t fault_seed = 0;     // the random source of injected loss
 };
 
 // A per-peer snapshot.
@@ -72,7 +77,8 @@ struct PeerStats {
   NodeId id;
   std::string endpoint;  // host:port from the peer list
   bool connected = false;
-  bool dialer = false;  // true: this node dials the peer (its id is the lower one)
+  bool dialer = false;   // true: this node dials the peer (its id is the lower one)
+  bool blocked = false;  // partitioned by fault injection
   std::size_t queue_frames = 0;
   std::size_t queue_bytes = 0;
   std::size_t queue_high_water_frames = 0;
@@ -100,6 +106,15 @@ class TransportObserver {
   // A frame that will never be written: queue full, unknown or removed peer.
   virtual void on_drop(const NodeId& to, wire::MessageType type, std::size_t bytes,
                        std::string_view reason) = 0;
+  // What the transport calls for every dropped outbound frame, with its reason code (injected
+  // loss and partitions included). The default forwards to on_drop.
+  virtual void on_frame_dropped(const NodeId& to, wire::MessageType type, std::size_t bytes,
+                                DropReason /*code*/, std::string_view reason) {
+    on_drop(to, type, bytes, reason);
+  }
+  // An inbound frame discarded by injected loss before on_message: it never arrived.
+  virtual void on_message_lost(const NodeId& /*from*/, const wire::Message& /*message*/,
+                               std::size_t /*frame_bytes*/) {}
   // A frame was handed to the socket (HELLO and HEARTBEAT included).
   virtual void on_frame_sent(const NodeId& /*to*/, wire::MessageType /*type*/,
                              std::size_t /*bytes*/) {}
@@ -135,6 +150,12 @@ class Transport : public std::enable_shared_from_this<Transport> {
   // reconnects after its backoff).
   void disconnect(const NodeId& peer, std::string_view reason);
 
+  // Replaces every injected fault (link_faults.hpp). Newly blocked peers are disconnected at
+  // once and their queued frames dropped; unblocked ones are redialed at once. Ids that are
+  // not peers are kept (they apply if the peer is added later); this node's own id is ignored.
+  void set_faults(FaultSettings settings);
+  const FaultSettings& faults() const { return faults_.settings(); }
+
   // Closes the acceptor and every connection; no observer call is made after this returns.
   void stop();
   bool stopped() const { return stopped_; }
@@ -148,6 +169,7 @@ class Transport : public std::enable_shared_from_this<Transport> {
   // ---- used by PeerLink, Connection and Handshake ---------------------------------------
   TransportObserver* observer() const { return observer_; }
   const wire::SharedBytes& hello_frame() const { return hello_frame_; }
+  FaultInjector& fault_injector() { return faults_; }
   // Empty when an inbound HELLO is acceptable, else the reason to refuse it.
   std::string check_inbound(const wire::Hello& hello) const;
   void handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes, bool inbound);
@@ -176,6 +198,7 @@ class Transport : public std::enable_shared_from_this<Transport> {
   bool stopped_ = false;
   std::size_t handshakes_ = 0;
   wire::SharedBytes hello_frame_;
+  FaultInjector faults_;
   std::unordered_map<NodeId, std::shared_ptr<PeerLink>> links_;
   std::vector<std::weak_ptr<Handshake>> pending_;  // for stop()
   SteadyClock::time_point refusal_window_{};

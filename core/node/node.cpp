@@ -43,8 +43,10 @@ Described describe(const wire::Message& message) {
                         [](const wire::Request& m) {
                           return Described{MessageId{m.artifact_id}, 0, 0};
                         },
+                        // detail 1 marks a body's first chunk: reports count a body once.
                         [](const wire::Artifact& m) {
-                          return Described{MessageId{m.artifact_id}, 0, 0};
+                          return Described{MessageId{m.artifact_id}, 0,
+                                           static_cast<std::uint8_t>(m.offset == 0 ? 1 : 0)};
                         },
                         [](const auto&) { return Described{}; },
                     },
@@ -109,6 +111,7 @@ bool Node::start(std::string& error) {
   transport.listen_host = config_.listen_host;
   transport.listen_port = config_.listen_port;
   transport.roles = {config_.membership->find(config_.id)->role};
+  transport.fault_seed = rng_();  // injected loss is reproducible from the node's seed
   transport_ = net::Transport::create(io_, std::move(transport), *this);
   if (auto ec = transport_->listen()) {
     error = "cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port) +
@@ -266,6 +269,11 @@ void Node::do_send(protocol::Send& send, wire::SharedBytes& last_frame,
   }
   const Described d = describe(send.message);
   const std::size_t bytes = frame->size();
+  if (muted_) {
+    // A muted node keeps receiving and delivering but takes no part: nothing leaves it.
+    record_drop(send.to, type, d.id, d.level, net::DropReason::muted, bytes);
+    return;
+  }
   sending_ = true;  // lets on_drop name the message when the queue refuses it
   sending_id_ = d.id;
   sending_level_ = d.level;
@@ -282,7 +290,8 @@ void Node::do_send(protocol::Send& send, wire::SharedBytes& last_frame,
       }
       break;
     case telemetry::TrafficClass::control:
-      messages_.control(d.id, false, bytes, now);
+      // A frame that names no broadcast (e.g. a retransmit request) has no table row.
+      if (d.id.value != 0) messages_.control(d.id, false, bytes, now);
       break;
     case telemetry::TrafficClass::transport:
       break;
@@ -339,7 +348,7 @@ void Node::on_message(const NodeId& from, wire::Message&& message, std::size_t f
       }
       break;
     case telemetry::TrafficClass::control:
-      messages_.control(d.id, true, frame_bytes, now);
+      if (d.id.value != 0) messages_.control(d.id, true, frame_bytes, now);
       break;
     case telemetry::TrafficClass::transport:
       break;
@@ -352,12 +361,29 @@ void Node::on_message(const NodeId& from, wire::Message&& message, std::size_t f
 
 void Node::on_drop(const NodeId& to, wire::MessageType type, std::size_t bytes,
                    std::string_view reason) {
-  counters_.drop(to);
-  event(wire::EventKind::drop, type, sending_ ? sending_id_ : MessageId{}, to,
-        sending_ ? sending_level_ : 0, 0, bytes);
+  on_frame_dropped(to, type, bytes, net::DropReason::other, reason);
+}
+
+void Node::on_frame_dropped(const NodeId& to, wire::MessageType type, std::size_t bytes,
+                            net::DropReason code, std::string_view reason) {
+  record_drop(to, type, sending_ ? sending_id_ : MessageId{}, sending_ ? sending_level_ : 0, code,
+              bytes);
   RT_LOG(debug, kLog,
          "dropped " + std::string(wire::type_name(type)) + " to " + to.short_hex() + ": " +
              std::string(reason));
+}
+
+void Node::on_message_lost(const NodeId& from, const wire::Message& message,
+                           std::size_t frame_bytes) {
+  const Described d = describe(message);
+  record_drop(from, wire::type_of(message), d.id, d.level, net::DropReason::loss, frame_bytes);
+}
+
+void Node::record_drop(const NodeId& peer, wire::MessageType type, MessageId id, Level level,
+                       net::DropReason code, std::size_t bytes) {
+  counters_.drop(peer);
+  ++drops_by_reason_[static_cast<std::size_t>(code)];
+  event(wire::EventKind::drop, type, id, peer, level, static_cast<std::uint8_t>(code), bytes);
 }
 
 void Node::on_frame_sent(const NodeId& to, wire::MessageType type, std::size_t bytes) {

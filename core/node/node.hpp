@@ -9,12 +9,16 @@
 //   Deliver  -> `delivered` counter, message table, event `deliver`
 //   SetTimer -> an asio timer calling Engine::on_timer
 //   Observe  -> counters (duplicate -> per-peer duplicates, timeout -> timeouts) + event
+//
+// Fault injection (node_faults.cpp, the control `fault` command): mute is applied here (engine
+// Sends are suppressed); loss, delay and partitions are handed to the Transport.
 #pragma once
 
 #include <utility>  // GCC 12 + C++20: before boost/asio.hpp
 
 #include <boost/asio.hpp>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <random>
@@ -87,6 +91,10 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
   void on_message(const NodeId& from, wire::Message&& message, std::size_t frame_bytes) override;
   void on_drop(const NodeId& to, wire::MessageType type, std::size_t bytes,
                std::string_view reason) override;
+  void on_frame_dropped(const NodeId& to, wire::MessageType type, std::size_t bytes,
+                        net::DropReason code, std::string_view reason) override;
+  void on_message_lost(const NodeId& from, const wire::Message& message,
+                       std::size_t frame_bytes) override;
   void on_frame_sent(const NodeId& to, wire::MessageType type, std::size_t bytes) override;
 
   void execute(protocol::Actions& actions);
@@ -106,6 +114,15 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
   nlohmann::json cmd_leave(const nlohmann::json& request);
   nlohmann::json cmd_members() const;
   void apply_membership(protocol::MembershipPtr membership);
+  // Fault injection (node_faults.cpp).
+  nlohmann::json cmd_fault(const nlohmann::json& request);
+  nlohmann::json faults_json() const;
+  nlohmann::json drops_by_reason_json() const;
+  // Forgets fault entries of peers that are no longer members.
+  void prune_faults();
+  // Counts and records one dropped frame (detail = the reason code).
+  void record_drop(const NodeId& peer, wire::MessageType type, MessageId id, Level level,
+                   net::DropReason code, std::size_t bytes);
   nlohmann::json peer_json(const net::PeerStats& stats, bool with_traffic) const;
 
   boost::asio::io_context& io_;
@@ -127,6 +144,8 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
   MessageId sending_id_;
   Level sending_level_ = 0;
   std::unordered_map<std::uint64_t, std::unique_ptr<boost::asio::steady_timer>> timers_;
+  bool muted_ = false;  // fault injection: engine sends are suppressed
+  std::array<std::uint64_t, net::kDropReasons> drops_by_reason_{};
 };
 
 // Broadcast payload limit of the control protocol: 16 MiB - 1 KiB.

@@ -50,6 +50,7 @@ json Node::handle_command(const json& request) {
   if (cmd == "join") return cmd_join(request);
   if (cmd == "leave") return cmd_leave(request);
   if (cmd == "members") return cmd_members();
+  if (cmd == "fault") return cmd_fault(request);
   if (cmd == "inspect") {
     return {{"ok", true}, {"time_us", wall_micros()}, {"engine", engine_->inspect()}};
   }
@@ -73,6 +74,7 @@ json Node::cmd_status() const {
       {"uptime_ms", (wall_micros() - started_us_) / 1000},
       {"time_us", wall_micros()},
       {"next_seq", events_.next_seq()},
+      {"faults", faults_json()},
   };
 }
 
@@ -87,6 +89,7 @@ json Node::peer_json(const net::PeerStats& s, bool with_traffic) const {
       {"queue_limit_frames", s.queue_limit_frames},
       {"queue_limit_bytes", s.queue_limit_bytes},
       {"last_heard_us", s.last_heard_us},
+      {"blocked", s.blocked},
   };
   if (with_traffic) {
     using telemetry::TrafficStat;
@@ -105,9 +108,11 @@ json Node::peer_json(const net::PeerStats& s, bool with_traffic) const {
 json Node::cmd_counters() const {
   json peers = json::array();
   for (const auto& s : transport_->stats()) peers.push_back(peer_json(s, true));
+  json node = counters_.node_json();
+  node["drops_by_reason"] = drops_by_reason_json();
   return {{"ok", true},
           {"time_us", wall_micros()},
-          {"node", counters_.node_json()},
+          {"node", std::move(node)},
           {"types", counters_.types_json()},
           {"peers", std::move(peers)}};
 }
@@ -248,6 +253,15 @@ std::string Node::metrics_text() const {
     const std::string name = "raintree_" + std::string(telemetry::counter_name(counter)) + "_total";
     family(out, name, "counter", help);
     sample(out, name, {}, get(counter));
+  }
+
+  family(out, "raintree_drops_by_reason_total", "counter",
+         "Dropped frames by reason (queue: queue full or peer gone; loss, partitioned, muted: "
+         "injected faults).");
+  for (std::size_t r = 0; r < net::kDropReasons; ++r) {
+    const auto reason = net::drop_reason_name(static_cast<net::DropReason>(r));
+    sample(out, "raintree_drops_by_reason_total", "reason=\"" + std::string(reason) + "\"",
+           drops_by_reason_[r]);
   }
 
   std::uint64_t queue_frames = 0;

@@ -79,6 +79,7 @@ void Node::apply_membership(protocol::MembershipPtr membership) {
     peers.push_back({member.id, member.host, member.port});
   }
   transport_->set_peers(std::move(peers));
+  prune_faults();
 }
 
 }  // namespace rt::node

@@ -14,6 +14,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "protocol/advert_config.hpp"
+#include "protocol/catch_up_config.hpp"
 #include "protocol/membership.hpp"
 #include "util/ids.hpp"
 #include "wire/messages.hpp"
@@ -74,6 +75,7 @@ struct EngineConfig {
   Micros ack_timeout_us = 300'000;   // RainTree: wait this long for an ACK before readjusting
   Micros igym_timeout_us = 300'000;  // RainTree: wait this long for an IGYM reply
   AdvertConfig advert;               // advert gossip: priorities, bounds, chunking
+  CatchUpOptions catch_up;           // raintree, random: catch-up after reconnect (catch_up.hpp)
 };
 
 class Engine {
@@ -89,7 +91,9 @@ class Engine {
   virtual void on_message(Micros now, const NodeId& from, const wire::Message& message,
                           Actions& out) = 0;
   virtual void on_timer(Micros now, std::uint64_t timer_id, Actions& out) = 0;
-  // Transport-level liveness; engines may use it to skip peers known to be down.
+  // Transport-level liveness; engines may use it to skip peers known to be down. `raintree` and
+  // `random` answer on_peer_up with a RetransmitRequest to that peer (catch-up, catch_up.hpp);
+  // `advert` with its own retransmission request; `pocket` does nothing.
   virtual void on_peer_down(Micros /*now*/, const NodeId& /*peer*/, Actions& /*out*/) {}
   virtual void on_peer_up(Micros /*now*/, const NodeId& /*peer*/, Actions& /*out*/) {}
   // The address book changed (join or leave).

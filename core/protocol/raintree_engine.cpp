@@ -27,7 +27,10 @@ constexpr std::uint8_t kIgymAttempts = 2;
 }  // namespace
 
 RaintreeEngine::RaintreeEngine(const EngineConfig& config, RaintreeOptions options)
-    : config_(config), options_(options), delivered_(config.seen_cache) {
+    : config_(config),
+      options_(options),
+      delivered_(config.seen_cache),
+      catch_up_(config.self, config.catch_up) {
   if (options_.cleanup_delay_us < 0) options_.cleanup_delay_us = config_.ack_timeout_us;
   if (options_.state_ttl_us <= 0) {
     options_.state_ttl_us = 10 * (config_.ack_timeout_us + config_.igym_timeout_us);
@@ -81,6 +84,7 @@ void RaintreeEngine::broadcast(Micros now, const BroadcastRequest& request, Acti
   gossip.origin_time_us = now;
   gossip.payload = request.payload;
   out.push_back(Deliver{gossip.id, gossip.origin, gossip.group, gossip.payload, now, 0});
+  catch_up_.remember(now, gossip);
   MessageState& state = create_state(now, gossip, out);
   state.tree_served = true;
   serve_range(now, state, view, view.self, view.size(), wire::GossipKind::tree, out);
@@ -100,6 +104,8 @@ void RaintreeEngine::on_message(Micros now, const NodeId& from, const wire::Mess
     on_igym(now, from, *igym, out);
   } else if (const auto* reply = std::get_if<wire::IgymReply>(&message)) {
     on_igym_reply(now, from, *reply, out);
+  } else if (const auto* retransmit = std::get_if<wire::RetransmitRequest>(&message)) {
+    catch_up_.on_request(now, from, *retransmit, *config_.membership, out);
   }
 }
 
@@ -108,14 +114,21 @@ void RaintreeEngine::on_gossip(Micros now, const NodeId& from, const wire::Gossi
   GroupView view;
   // Restricted gossip: ignore a group this node is not in, or a sender outside the group.
   if (!view_of(gossip.group, view) || !config_.membership->in_group(gossip.group, from)) return;
-  const bool ranged = gossip.kind != wire::GossipKind::cleanup && gossip.range_size > 0;
-  out.push_back(Send{from, wire::Ack{gossip.id, gossip.level}});
+  const bool catchup = gossip.kind == wire::GossipKind::catchup;
+  const bool ranged = gossip.kind != wire::GossipKind::cleanup && !catchup && gossip.range_size > 0;
+  // A catch-up copy is not ACK-tracked by its sender (a lost one is asked again from the next
+  // offer), so it is not acknowledged.
+  if (!catchup) out.push_back(Send{from, wire::Ack{gossip.id, gossip.level}});
 
   const bool first = delivered_.insert(gossip.id);
   if (first) {
     out.push_back(Deliver{gossip.id, gossip.origin, gossip.group, gossip.payload,
                           gossip.origin_time_us, gossip.hops});
     promises_.erase(gossip.id);
+    catch_up_.delivered(gossip.id);
+    catch_up_.remember(now, gossip);
+    // State is kept for a catch-up copy too: it is never forwarded or chained, but a ranged
+    // copy arriving later still makes this node serve its slice.
     create_state(now, gossip, out);
   } else {
     out.push_back(Observe{wire::EventKind::duplicate, wire::MessageType::gossip, gossip.id, from,
@@ -259,6 +272,7 @@ void RaintreeEngine::ask(Micros now, MessageState& state, const ChainLink& link,
 }
 
 void RaintreeEngine::on_igym(Micros now, const NodeId& from, const wire::Igym& igym, Actions& out) {
+  if (igym.direction == wire::kIgymCatchUpOffer) return on_catch_up_offer(now, from, igym.id, out);
   // Want it only if not delivered and not promised to another asker a moment ago: two chains
   // can meet at one node, and the second is told no and ends here. The same asker asking
   // again (its first reply was lost) is told yes again.
@@ -276,16 +290,28 @@ void RaintreeEngine::on_igym(Micros now, const NodeId& from, const wire::Igym& i
 
 void RaintreeEngine::on_igym_reply(Micros now, const NodeId& from, const wire::IgymReply& reply,
                                    Actions& out) {
+  // An open cleanup chain link to this peer claims the reply first (the cleanup works exactly as
+  // before); otherwise it may answer a catch-up offer.
   const auto it = messages_.find(reply.id);
-  if (it == messages_.end()) return;
-  MessageState& state = it->second;
-  for (ChainLink& link : state.links) {
-    if (!link.open || link.peer != from) continue;
-    link.open = false;
-    --state.open_links;
-    if (reply.want) send_cleanup_copy(now, state, link.peer, link.index, 1, out);
-    return;
+  if (it != messages_.end()) {
+    MessageState& state = it->second;
+    for (ChainLink& link : state.links) {
+      if (!link.open || link.peer != from) continue;
+      link.open = false;
+      --state.open_links;
+      if (reply.want) send_cleanup_copy(now, state, link.peer, link.index, 1, out);
+      return;
+    }
   }
+  catch_up_.on_reply(now, from, reply, *config_.membership, out);
+}
+
+void RaintreeEngine::on_catch_up_offer(Micros now, const NodeId& from, MessageId id, Actions& out) {
+  if (!config_.membership->find(from)) return;
+  // A cleanup "yes" given a moment ago means a cleanup copy is on its way: decline the offer.
+  const auto promise = promises_.find(id);
+  const bool busy = promise != promises_.end() && promise->second.until > now;
+  catch_up_.on_offer(now, from, id, delivered_.contains(id), busy, out);
 }
 
 void RaintreeEngine::send_cleanup_copy(Micros now, MessageState& state, const NodeId& peer,
@@ -327,6 +353,7 @@ void RaintreeEngine::on_igym_timeout(Micros now, MessageState& state, std::uint3
 }
 
 void RaintreeEngine::on_timer(Micros now, std::uint64_t timer_id, Actions& out) {
+  if (CatchUp::owns_timer(timer_id)) return catch_up_.on_timer(now, timer_id, out);
   const auto found = timers_.find(timer_id);
   if (found == timers_.end()) return;
   const TimerRef ref = found->second;
@@ -383,15 +410,20 @@ nlohmann::json RaintreeEngine::inspect() const {
   return {{"messages", messages},
           {"suspects", suspects},
           {"delivered_ids", delivered_.size()},
-          {"timers", timers_.size()}};
+          {"timers", timers_.size()},
+          {"catch_up", catch_up_.inspect()}};
 }
 
 void RaintreeEngine::on_peer_down(Micros now, const NodeId& peer, Actions&) {
   suspect(now, peer);
+  if (config_.membership->find(peer)) catch_up_.on_peer_down(now, peer);
 }
 
-void RaintreeEngine::on_peer_up(Micros, const NodeId& peer, Actions&) {
+void RaintreeEngine::on_peer_up(Micros now, const NodeId& peer, Actions& out) {
   suspects_.erase(peer);
+  if (peer != config_.self && config_.membership->find(peer)) {
+    catch_up_.on_peer_up(now, peer, out);
+  }
 }
 
 void RaintreeEngine::suspect(Micros now, const NodeId& peer) {

@@ -15,6 +15,9 @@
 //    sorted neighbours "I got, you want?". Yes: it sends the payload (kind cleanup) and that node
 //    carries the chain on in the same direction; no: the chain stops; no answer: skip to the
 //    next node in that direction.
+//  * Catch-up after reconnect (catch_up.hpp): when a link comes up this node sends the peer a
+//    RetransmitRequest; the peer offers what it got while the link was down (Igym direction 2),
+//    and wanted ids come back as Gossip kind catchup, delivered once and never forwarded.
 //
 // All state is bounded: delivered ids live in a SeenCache, per-message state expires after
 // state_ttl_us, and the suspect list and IGYM promises are capped.
@@ -25,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "protocol/catch_up.hpp"
 #include "protocol/engine.hpp"
 #include "protocol/seen_cache.hpp"
 
@@ -52,11 +56,13 @@ class RaintreeEngine final : public Engine {
   void set_membership(MembershipPtr membership) override {
     config_.membership = std::move(membership);
   }
-  // In-flight broadcasts (open ACKs and IGYM chain links) and the peers routed around.
+  // In-flight broadcasts (open ACKs and IGYM chain links), the peers routed around and the
+  // catch-up state (window, outstanding wants, open offers).
   nlohmann::json inspect() const override;
 
   // Messages with live per-message state (for tests of the bound).
   std::size_t tracked_messages() const { return messages_.size(); }
+  const CatchUp& catch_up() const { return catch_up_; }
 
  private:
   // A payload copy this node sent and waits to see acknowledged.
@@ -127,6 +133,8 @@ class RaintreeEngine final : public Engine {
   bool is_suspected(Micros now, const NodeId& peer) const;
   // True when this node told another asker "yes" for `id` a moment ago.
   bool promised_to_other(Micros now, MessageId id, const NodeId& asker) const;
+  // Catch-up (catch_up.hpp): answers an offer (Igym direction 2).
+  void on_catch_up_offer(Micros now, const NodeId& from, MessageId id, Actions& out);
 
   EngineConfig config_;
   RaintreeOptions options_;
@@ -141,6 +149,7 @@ class RaintreeEngine final : public Engine {
     Micros until = 0;
   };
   std::unordered_map<MessageId, Promise> promises_;  // IGYM "yes" given, payload expected
+  CatchUp catch_up_;
 };
 
 }  // namespace rt::protocol

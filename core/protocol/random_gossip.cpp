@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 namespace rt::protocol {
 
 RandomGossipEngine::RandomGossipEngine(const EngineConfig& config)
-    : config_(config), seen_(config.seen_cache) {}
+    : config_(config), seen_(config.seen_cache), catch_up_(config.self, config.catch_up) {}
 
 int RandomGossipEngine::picks_for(std::size_t group_size) const {
   if (config_.fanout < 0) return static_cast<int>(group_size);  // flood: a full mesh
@@ -23,23 +25,40 @@ void RandomGossipEngine::broadcast(Micros now, const BroadcastRequest& request, 
   gossip.origin_time_us = now;
   gossip.payload = request.payload;
   out.push_back(Deliver{gossip.id, gossip.origin, gossip.group, gossip.payload, now, 0});
+  catch_up_.remember(now, gossip);
   forward(gossip, config_.self, out);
 }
 
-void RandomGossipEngine::on_message(Micros, const NodeId& from, const wire::Message& message,
+void RandomGossipEngine::on_message(Micros now, const NodeId& from, const wire::Message& message,
                                     Actions& out) {
-  const auto* gossip = std::get_if<wire::Gossip>(&message);
-  if (!gossip) return;
+  if (const auto* gossip = std::get_if<wire::Gossip>(&message)) {
+    on_gossip(now, from, *gossip, out);
+  } else if (const auto* igym = std::get_if<wire::Igym>(&message)) {
+    // Only catch-up offers; the cleanup directions belong to `raintree`.
+    if (igym->direction != wire::kIgymCatchUpOffer || !config_.membership->find(from)) return;
+    catch_up_.on_offer(now, from, igym->id, seen_.contains(igym->id), false, out);
+  } else if (const auto* reply = std::get_if<wire::IgymReply>(&message)) {
+    catch_up_.on_reply(now, from, *reply, *config_.membership, out);
+  } else if (const auto* retransmit = std::get_if<wire::RetransmitRequest>(&message)) {
+    catch_up_.on_request(now, from, *retransmit, *config_.membership, out);
+  }
+}
+
+void RandomGossipEngine::on_gossip(Micros now, const NodeId& from, const wire::Gossip& gossip,
+                                   Actions& out) {
   // Restricted gossip: a node outside the group neither delivers nor relays.
-  if (!config_.membership->in_group(gossip->group, config_.self)) return;
-  if (!seen_.insert(gossip->id)) {
-    out.push_back(Observe{wire::EventKind::duplicate, wire::MessageType::gossip, gossip->id, from,
-                          gossip->level, static_cast<std::uint8_t>(gossip->kind)});
+  if (!config_.membership->in_group(gossip.group, config_.self)) return;
+  if (!seen_.insert(gossip.id)) {
+    out.push_back(Observe{wire::EventKind::duplicate, wire::MessageType::gossip, gossip.id, from,
+                          gossip.level, static_cast<std::uint8_t>(gossip.kind)});
     return;
   }
-  out.push_back(Deliver{gossip->id, gossip->origin, gossip->group, gossip->payload,
-                        gossip->origin_time_us, gossip->hops});
-  forward(*gossip, from, out);
+  out.push_back(Deliver{gossip.id, gossip.origin, gossip.group, gossip.payload,
+                        gossip.origin_time_us, gossip.hops});
+  catch_up_.delivered(gossip.id);
+  catch_up_.remember(now, gossip);
+  // A catch-up copy is delivered, never relayed: the others catch up on their own reconnects.
+  if (gossip.kind != wire::GossipKind::catchup) forward(gossip, from, out);
 }
 
 void RandomGossipEngine::forward(const wire::Gossip& gossip, const NodeId& skip, Actions& out) {
@@ -53,6 +72,24 @@ void RandomGossipEngine::forward(const wire::Gossip& gossip, const NodeId& skip,
     if (ids[index] == skip) continue;
     out.push_back(Send{ids[index], copy});
   }
+}
+
+void RandomGossipEngine::on_timer(Micros now, std::uint64_t timer_id, Actions& out) {
+  if (CatchUp::owns_timer(timer_id)) catch_up_.on_timer(now, timer_id, out);
+}
+
+void RandomGossipEngine::on_peer_down(Micros now, const NodeId& peer, Actions&) {
+  if (config_.membership->find(peer)) catch_up_.on_peer_down(now, peer);
+}
+
+void RandomGossipEngine::on_peer_up(Micros now, const NodeId& peer, Actions& out) {
+  if (peer != config_.self && config_.membership->find(peer)) {
+    catch_up_.on_peer_up(now, peer, out);
+  }
+}
+
+nlohmann::json RandomGossipEngine::inspect() const {
+  return {{"delivered_ids", seen_.size()}, {"catch_up", catch_up_.inspect()}};
 }
 
 }  // namespace rt::protocol

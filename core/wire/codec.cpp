@@ -110,7 +110,7 @@ void write_body(ByteWriter& w, const Igym& m) {
 bool read_body(ByteReader& r, Igym& m) {
   m.id.value = r.u64();
   m.direction = r.u8();
-  return m.direction <= 1;
+  return m.direction <= kIgymCatchUpOffer;
 }
 
 void write_body(ByteWriter& w, const IgymReply& m) {

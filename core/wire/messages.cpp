@@ -74,6 +74,8 @@ std::string_view kind_name(GossipKind kind) {
       return "redundancy";
     case GossipKind::cleanup:
       return "cleanup";
+    case GossipKind::catchup:
+      return "catchup";
   }
   return "unknown";
 }

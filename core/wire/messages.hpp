@@ -73,8 +73,11 @@ enum class GossipKind : std::uint8_t {
   readjust = 2,    // RainTree: sent to the children of a target that did not acknowledge
   redundancy = 3,  // RainTree redundancy layer
   cleanup = 4,     // payload sent after an IGYM "yes"
+  // Catch-up after reconnect (`raintree`, `random`; docs/raintree.md): a payload sent to a peer
+  // that answered a catch-up offer (Igym direction 2) with want. Delivered once, never forwarded.
+  catchup = 5,
 };
-inline constexpr std::uint8_t kMaxGossipKind = 4;
+inline constexpr std::uint8_t kMaxGossipKind = 5;
 std::string_view kind_name(GossipKind kind);
 
 struct Gossip {
@@ -99,10 +102,16 @@ struct Ack {
   friend bool operator==(const Ack&, const Ack&) = default;
 };
 
-// "I got, you want?" of the Double-Daisy-Chain cleanup.
+// "I got, you want?" of the Double-Daisy-Chain cleanup, and the offer of catch-up after
+// reconnect. The receiver answers with IgymReply{id, want}.
+inline constexpr std::uint8_t kIgymCatchUpOffer = 2;
 struct Igym {
   MessageId id;
-  std::uint8_t direction = 0;  // 0: towards lower ranks, 1: towards higher ranks
+  // 0: cleanup chain towards lower ranks, 1: cleanup chain towards higher ranks (`raintree`);
+  // 2 (kIgymCatchUpOffer): "I hold this broadcast, you may have missed it" after the receiver
+  // asked with a RetransmitRequest (`raintree`, `random`). A want=yes to an offer is answered
+  // with a Gossip of kind catchup; no chain follows.
+  std::uint8_t direction = 0;
   friend bool operator==(const Igym&, const Igym&) = default;
 };
 
@@ -140,7 +149,15 @@ struct Artifact {
   friend bool operator==(const Artifact& a, const Artifact& b);
 };
 
-// Asks a peer to re-send its adverts that pass the filter (after a reconnect or a drop).
+// Asks a peer to re-send what the sender may have missed (after a reconnect or a drop). The
+// one field is a filter whose meaning depends on the mode:
+//  * `advert`: the lowest advert height wanted; the peer re-sends its adverts from there.
+//  * `raintree`, `random` (catch-up after reconnect, docs/raintree.md): the sender's wall-clock
+//    microsecond since which it may have missed broadcasts, i.e. when it last saw the link to
+//    this peer go down; 0 = unknown (a fresh process, or a link never up before). The peer
+//    answers with catch-up offers (Igym direction 2) for the broadcasts it holds.
+// The name is the advert meaning; it is kept so the wire format and golden bytes stay as they
+// are.
 struct RetransmitRequest {
   std::uint64_t min_height = 0;
   friend bool operator==(const RetransmitRequest&, const RetransmitRequest&) = default;

@@ -39,11 +39,14 @@ struct Recorded {
     wire::MessageType type;
     std::size_t bytes;
     std::string reason;
+    net::DropReason code = net::DropReason::other;
   };
   std::vector<NodeId> ups;
   std::vector<std::pair<NodeId, std::string>> downs;
-  std::vector<std::pair<NodeId, wire::Message>> messages;  // HELLO and HEARTBEAT excluded
+  std::vector<std::pair<NodeId, wire::Message>> messages;            // HELLO and HEARTBEAT excluded
+  std::vector<std::chrono::steady_clock::time_point> message_times;  // one per message
   std::size_t heartbeats_in = 0;
+  std::size_t lost_in = 0;  // inbound frames discarded by injected loss
   std::vector<Drop> drops;
 };
 
@@ -84,6 +87,15 @@ class TestNode : public net::TransportObserver {
   std::optional<net::PeerStats> stats(const NodeId& peer) {
     return run([&] { return transport_->stats(peer); });
   }
+  void set_faults(net::FaultSettings faults) {
+    run([&] { transport_->set_faults(std::move(faults)); });
+  }
+  net::FaultSettings faults() {
+    return run([&] { return transport_->faults(); });
+  }
+  void set_peers(std::vector<net::PeerAddress> peers) {
+    run([&] { transport_->set_peers(std::move(peers)); });
+  }
 
   void shutdown() {
     if (!thread_.joinable()) return;
@@ -123,12 +135,20 @@ class TestNode : public net::TransportObserver {
         ++r.heartbeats_in;
       } else if (!std::holds_alternative<wire::Hello>(message)) {
         r.messages.emplace_back(from, std::move(message));
+        r.message_times.push_back(std::chrono::steady_clock::now());
       }
     });
   }
   void on_drop(const NodeId& to, wire::MessageType type, std::size_t bytes,
                std::string_view reason) override {
     record([&](Recorded& r) { r.drops.push_back({to, type, bytes, std::string(reason)}); });
+  }
+  void on_frame_dropped(const NodeId& to, wire::MessageType type, std::size_t bytes,
+                        net::DropReason code, std::string_view reason) override {
+    record([&](Recorded& r) { r.drops.push_back({to, type, bytes, std::string(reason), code}); });
+  }
+  void on_message_lost(const NodeId&, const wire::Message&, std::size_t) override {
+    record([&](Recorded& r) { ++r.lost_in; });
   }
 
  private:

@@ -3,90 +3,13 @@
 
 #include <memory>
 
-#include "unit/node/node_process.hpp"
+#include "unit/node/node_cluster.hpp"
 
 namespace rt::test {
 namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-std::string id_hex(int n) {
-  return std::string(64, static_cast<char>('0' + n));
-}
-
-// A small cluster of real nodes: node i has id "iii…", every port chosen free.
-class Cluster {
- public:
-  explicit Cluster(int n, std::string mode = "random") : n_(n), mode_(std::move(mode)) {
-    ports_ = free_ports(static_cast<std::size_t>(3 * n));
-    json members = json::array();
-    for (int i = 1; i <= n; ++i) {
-      members.push_back({{"id", id_hex(i)}, {"role", "validator"}, {"endpoint", listen(i)}});
-    }
-    std::ofstream(book()) << json{{"members", members}}.dump(2);
-  }
-
-  std::string listen(int i) const { return "127.0.0.1:" + std::to_string(peer_port(i)); }
-  std::uint16_t peer_port(int i) const { return ports_[3 * (i - 1)]; }
-  std::uint16_t control_port(int i) const { return ports_[3 * (i - 1) + 1]; }
-  std::uint16_t metrics_port(int i) const { return ports_[3 * (i - 1) + 2]; }
-  std::string token(int i) const { return "token-" + std::to_string(i); }
-  fs::path book() const { return dir_.path() / "book.json"; }
-  fs::path log(int i) const { return dir_.path() / ("node" + std::to_string(i) + ".log"); }
-  const fs::path& dir() const { return dir_.path(); }
-
-  std::vector<std::string> args(int i) const {
-    return {node_binary(),
-            "--id",
-            id_hex(i),
-            "--listen",
-            listen(i),
-            "--address-book",
-            book().string(),
-            "--control",
-            std::to_string(control_port(i)),
-            "--token",
-            token(i),
-            "--metrics",
-            std::to_string(metrics_port(i)),
-            "--mode",
-            mode_,
-            "--log-level",
-            "debug"};
-  }
-
-  // Starts every node and waits for each "ready" line.
-  bool start() {
-    for (int i = 1; i <= n_; ++i) {
-      nodes_.push_back(std::make_unique<Process>(args(i), log(i)));
-    }
-    for (auto& node : nodes_) {
-      if (!node->wait_for_line("ready", 10s)) return false;
-    }
-    return true;
-  }
-  Process& node(int i) { return *nodes_[static_cast<std::size_t>(i - 1)]; }
-
-  // Waits until node i reports every peer connected.
-  bool wait_mesh(int i) {
-    Control control(control_port(i), token(i));
-    const auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-      auto status = control.request({{"cmd", "status"}});
-      if (status && status->value("peers_connected", 0) == n_ - 1) return true;
-      std::this_thread::sleep_for(20ms);
-    }
-    return false;
-  }
-
- private:
-  int n_;
-  std::string mode_;
-  TempDir dir_;
-  std::vector<std::uint16_t> ports_;
-  std::vector<std::unique_ptr<Process>> nodes_;
-};
 
 // Runs raintree-node with extra args; returns (exit code, stderr).
 std::pair<int, std::string> run_to_exit(const std::vector<std::string>& args) {
