@@ -1,9 +1,13 @@
 // raintree-lab sim and compare: deterministic in-process simulations with the same engines as
 // raintree-node (DESIGN.md, "The command-line contract"; the model is in docs/raintree.md).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <limits>
+#include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +35,8 @@ void write_file(const std::string& command, const std::string& path, const std::
 struct SimArgs {
   SimConfig config;
   std::string dead, stop, json, csv;
+  std::string modes = "pocket,raintree,random,advert";  // compare
+  std::string sizes;                                    // compare: a sweep instead of --size
   double ack_timeout_ms = 300;
   double stop_ms = 2000;
 };
@@ -105,49 +111,164 @@ void run_sim(SimArgs& a) {
   }
 }
 
+// "256,4K,64K,1M,4M" -> bytes; K and M are binary (KiB, MiB).
+std::vector<std::size_t> parse_sizes(const std::string& text) {
+  std::vector<std::size_t> sizes;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    std::size_t used = 0;
+    unsigned long long value = 0;
+    try {
+      value = std::stoull(item, &used);
+    } catch (const std::exception&) {
+      fail("compare", "--sizes: \"" + item + "\" is not a size (e.g. 256, 4K, 1M)", 2);
+    }
+    const std::string unit = item.substr(used);
+    if (unit == "K" || unit == "k") {
+      value <<= 10;
+    } else if (unit == "M" || unit == "m") {
+      value <<= 20;
+    } else if (!unit.empty()) {
+      fail("compare", "--sizes: unknown unit in \"" + item + "\" (use K or M)", 2);
+    }
+    if (value < 1 || value > (8u << 20)) {
+      fail("compare", "--sizes: " + item + " is outside 1 byte..8M", 2);
+    }
+    sizes.push_back(static_cast<std::size_t>(value));
+  }
+  if (sizes.empty()) fail("compare", "--sizes: no size given", 2);
+  return sizes;
+}
+
+std::vector<std::string> parse_modes(const std::string& text) {
+  std::vector<std::string> modes;
+  std::stringstream in(text);
+  std::string mode;
+  while (std::getline(in, mode, ',')) {
+    if (mode != "pocket" && mode != "raintree" && mode != "random" && mode != "advert") {
+      fail("compare", "--modes: unknown mode \"" + mode + "\"", 2);
+    }
+    modes.push_back(mode);
+  }
+  if (modes.empty()) fail("compare", "--modes: no mode given", 2);
+  return modes;
+}
+
+struct CompareRow {
+  std::string mode;
+  std::size_t size = 0;
+  rt::telemetry::ReportTotals totals;
+  std::size_t missed = 0;
+  std::uint64_t wire_bytes() const { return totals.payload_bytes + totals.control_bytes; }
+};
+
+// The smallest swept size from which `mode` stays at least as good as every other mode on
+// `metric` (lower is better) at every larger size; 0 when it never does.
+std::size_t winning_from(const std::vector<CompareRow>& rows, const std::vector<std::size_t>& sizes,
+                         const std::string& mode,
+                         const std::function<double(const CompareRow&)>& metric) {
+  std::size_t from = 0;
+  for (auto size = sizes.rbegin(); size != sizes.rend(); ++size) {
+    double mine = std::numeric_limits<double>::infinity();
+    double best_other = mine;
+    for (const CompareRow& r : rows) {
+      if (r.size != *size) continue;
+      if (r.mode == mode)
+        mine = metric(r);
+      else
+        best_other = std::min(best_other, metric(r));
+    }
+    if (mine > best_other) break;
+    from = *size;
+  }
+  return from;
+}
+
 void run_compare(SimArgs& a) {
   finish_config("compare", a);
-  struct Row {
-    std::string mode;
-    rt::telemetry::ReportTotals totals;
-    std::size_t missed = 0;
-  };
-  std::vector<Row> rows;
-  for (const char* mode : {"pocket", "raintree", "random"}) {
-    SimConfig config = a.config;
-    config.mode = mode;
-    // Every mode sees the same ids, origin, dead set (same seed) and latency draws.
-    const SimResult result = simulate("compare", config);
-    Row row{mode, result.report.totals, 0};
-    for (const auto& b : result.report.broadcasts) row.missed += b.missed_ranks.size();
-    rows.push_back(row);
+  const std::vector<std::string> modes = parse_modes(a.modes);
+  std::vector<std::size_t> sizes =
+      a.sizes.empty() ? std::vector<std::size_t>{a.config.payload_size} : parse_sizes(a.sizes);
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  std::vector<CompareRow> rows;
+  for (std::size_t size : sizes) {
+    for (const std::string& mode : modes) {
+      SimConfig config = a.config;
+      config.mode = mode;
+      config.payload_size = size;
+      config.progress = nullptr;
+      // Every mode sees the same ids, origin, dead set (same seed) and latency draws.
+      const SimResult result = simulate("compare", config);
+      CompareRow row{mode, size, result.report.totals, 0};
+      for (const auto& b : result.report.broadcasts) row.missed += b.missed_ranks.size();
+      rows.push_back(row);
+      std::cerr << "compare: " << mode << " at " << size << " bytes done\n";
+    }
   }
-  std::printf("N=%d dead-fraction=%.2f seed=%llu broadcasts=%d size=%zu\n", a.config.nodes,
+  std::printf("N=%d dead-fraction=%.2f seed=%llu broadcasts=%d\n", a.config.nodes,
               a.config.dead_fraction, static_cast<unsigned long long>(a.config.seed),
-              a.config.broadcasts, a.config.payload_size);
-  std::printf("%-9s %9s %7s %12s %14s %14s %9s %8s %14s\n", "mode", "coverage", "missed",
-              "copies/node", "control_bytes", "payload_bytes", "mean_hops", "max_hops",
+              a.config.broadcasts);
+  std::printf("%10s %-9s %9s %7s %12s %14s %14s %9s %8s %14s\n", "size", "mode", "coverage",
+              "missed", "copies/node", "control_bytes", "payload_bytes", "mean_hops", "max_hops",
               "last_delivery_ms");
   std::string csv =
-      "mode,nodes,dead_fraction,seed,coverage,missed,payload_copies_per_node,control_bytes,"
+      "size,mode,nodes,dead_fraction,seed,coverage,missed,payload_copies_per_node,control_bytes,"
       "payload_bytes,mean_hops,max_hops,last_delivery_ms\n";
-  for (const Row& r : rows) {
+  nlohmann::json json_rows = nlohmann::json::array();
+  for (const CompareRow& r : rows) {
     const auto& t = r.totals;
-    std::printf("%-9s %9.4f %7zu %12.3f %14llu %14llu %9.2f %8d %14.1f\n", r.mode.c_str(),
-                t.coverage, r.missed, t.payload_copies_per_node,
+    std::printf("%10zu %-9s %9.4f %7zu %12.3f %14llu %14llu %9.2f %8d %14.1f\n", r.size,
+                r.mode.c_str(), t.coverage, r.missed, t.payload_copies_per_node,
                 static_cast<unsigned long long>(t.control_bytes),
                 static_cast<unsigned long long>(t.payload_bytes), t.mean_hops, t.max_hops,
                 t.last_delivery_ms);
-    csv += r.mode + "," + std::to_string(a.config.nodes) + "," +
+    csv += std::to_string(r.size) + "," + r.mode + "," + std::to_string(a.config.nodes) + "," +
            std::to_string(a.config.dead_fraction) + "," + std::to_string(a.config.seed) + "," +
            std::to_string(t.coverage) + "," + std::to_string(r.missed) + "," +
            std::to_string(t.payload_copies_per_node) + "," + std::to_string(t.control_bytes) + "," +
            std::to_string(t.payload_bytes) + "," + std::to_string(t.mean_hops) + "," +
            std::to_string(t.max_hops) + "," + std::to_string(t.last_delivery_ms) + "\n";
+    json_rows.push_back({{"size", r.size},
+                         {"mode", r.mode},
+                         {"coverage", t.coverage},
+                         {"missed", r.missed},
+                         {"payload_copies_per_node", t.payload_copies_per_node},
+                         {"control_bytes", t.control_bytes},
+                         {"payload_bytes", t.payload_bytes},
+                         {"mean_hops", t.mean_hops},
+                         {"max_hops", t.max_hops},
+                         {"last_delivery_ms", t.last_delivery_ms}});
+  }
+  nlohmann::json verdict = nlohmann::json::object();
+  if (sizes.size() > 1 && std::find(modes.begin(), modes.end(), "advert") != modes.end() &&
+      modes.size() > 1) {
+    const std::size_t bytes_from = winning_from(
+        rows, sizes, "advert", [](const CompareRow& r) { return double(r.wire_bytes()); });
+    const std::size_t time_from = winning_from(
+        rows, sizes, "advert", [](const CompareRow& r) { return r.totals.last_delivery_ms; });
+    const auto say = [](const char* what, std::size_t from) {
+      if (from == 0)
+        std::printf("advert never wins on %s in this sweep\n", what);
+      else
+        std::printf("advert wins on %s from %zu bytes up\n", what, from);
+    };
+    say("wire bytes (payload + control)", bytes_from);
+    say("time to last delivery", time_from);
+    verdict = {{"advert_wins_bytes_from", bytes_from}, {"advert_wins_time_from", time_from}};
   }
   if (!a.csv.empty()) {
     write_file("compare", a.csv, csv);
     std::cerr << "compare: CSV written to " << a.csv << '\n';
+  }
+  if (!a.json.empty()) {
+    const nlohmann::json doc = {
+        {"nodes", a.config.nodes}, {"dead_fraction", a.config.dead_fraction},
+        {"seed", a.config.seed},   {"broadcasts", a.config.broadcasts},
+        {"rows", json_rows},       {"verdict", verdict}};
+    write_file("compare", a.json, doc.dump(2) + "\n");
+    std::cerr << "compare: JSON written to " << a.json << '\n';
   }
 }
 
@@ -201,9 +322,16 @@ void add_sim(CLI::App& app) {
 void add_compare(CLI::App& app) {
   auto a = std::make_shared<SimArgs>();
   auto* cmd =
-      app.add_subcommand("compare", "Simulate pocket, raintree and random on the same nodes");
+      app.add_subcommand("compare", "Simulate every mode on the same nodes, optionally over sizes");
   add_common(cmd, *a);
+  cmd->add_option("--modes", a->modes, "Comma list of modes to compare")->capture_default_str();
+  cmd->add_option("--sizes", a->sizes,
+                  "Sweep payload sizes, e.g. 256,4K,64K,1M,4M (K, M: KiB, MiB); replaces --size");
   cmd->add_option("--csv", a->csv, "Write the table as CSV here");
+  cmd->add_option("--json", a->json, "Write the rows and the verdict as JSON here");
+  cmd->footer(
+      "Example (where does advert gossip start to win?):\n"
+      "  raintree-lab compare --nodes 27 --sizes 256,4K,64K,256K,1M,4M --broadcasts 2");
   cmd->callback([a] { run_compare(*a); });
 }
 

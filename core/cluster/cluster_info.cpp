@@ -67,8 +67,22 @@ bool parse_node(const json& entry, std::size_t index, NodeInfo& node, std::strin
       !get_string(entry, "control", where, true, node.control, error) ||
       !get_string(entry, "token", where, true, node.token, error) ||
       !get_string(entry, "metrics", where, true, node.metrics, error) ||
-      !get_string(entry, "log", where, false, node.log, error)) {
+      !get_string(entry, "log", where, false, node.log, error) ||
+      !get_string(entry, "binary", where, false, node.binary, error)) {
     return false;
+  }
+  if (const auto args = entry.find("args"); args != entry.end()) {
+    if (!args->is_array()) {
+      error = where + ": \"args\" must be an array of strings";
+      return false;
+    }
+    for (const json& arg : *args) {
+      if (!arg.is_string()) {
+        error = where + ": \"args\" must be an array of strings";
+        return false;
+      }
+      node.args.push_back(arg.get<std::string>());
+    }
   }
   const auto parsed = NodeId::from_hex(id);
   if (!parsed) {
@@ -176,7 +190,9 @@ bool ClusterInfo::save(const std::filesystem::path& file, std::string& error) co
                           {"control", n.control},
                           {"token", n.token},
                           {"metrics", n.metrics},
-                          {"log", n.log}});
+                          {"log", n.log},
+                          {"binary", n.binary},
+                          {"args", n.args}});
   }
   json doc = {{"mode", mode}, {"address_book", address_book.string()}, {"nodes", nodes_json}};
   // Write to a temporary file and rename, so that a reader never sees half a file.

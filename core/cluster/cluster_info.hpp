@@ -21,6 +21,10 @@ struct NodeInfo {
   std::string token;    // control channel token
   std::string metrics;  // host:port, Prometheus /metrics
   std::string log;      // path of the node's log file (may be empty when attached)
+  // How the node was started, so that any process holding cluster.json can restart it with
+  // the same id, ports and token. Empty in files written before restart existed.
+  std::string binary;
+  std::vector<std::string> args;  // without argv[0]
 };
 
 struct ClusterInfo {

@@ -253,8 +253,11 @@ std::optional<nlohmann::json> ControlClient::request(const nlohmann::json& comma
   return doc;
 }
 
-bool ControlClient::subscribe(std::string& error, Duration timeout) {
-  const auto answer = request({{"cmd", "subscribe"}}, timeout, error);
+bool ControlClient::subscribe(std::string& error, Duration timeout,
+                              std::optional<std::uint64_t> from_seq) {
+  nlohmann::json command = {{"cmd", "subscribe"}};
+  if (from_seq) command["from_seq"] = *from_seq;
+  const auto answer = request(command, timeout, error);
   if (!answer) return false;
   if (!answer->value("ok", false)) {
     error = "subscribe refused: " + answer->value("error", std::string("no reason given"));

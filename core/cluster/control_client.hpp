@@ -31,8 +31,10 @@ class ControlClient {
   std::optional<nlohmann::json> request(const nlohmann::json& command, Duration timeout,
                                         std::string& error);
 
-  // Starts the event stream on this connection.
-  bool subscribe(std::string& error, Duration timeout = Duration(3000));
+  // Starts the event stream on this connection: from the node's next event, or from `from_seq`
+  // (records still in the node's ring are sent again; older ones are reported as dropped).
+  bool subscribe(std::string& error, Duration timeout = Duration(3000),
+                 std::optional<std::uint64_t> from_seq = std::nullopt);
   // The next event batch: waits up to `timeout`; nullopt with an empty error on a plain
   // timeout, with a reason when the channel broke. A zero timeout never blocks: it only takes
   // what the socket already holds.

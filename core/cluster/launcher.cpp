@@ -7,6 +7,7 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "cluster/control_client.hpp"
@@ -124,7 +125,9 @@ Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo&
   for (NodeInfo& n : info.nodes) {
     std::error_code ec;
     fs::remove(n.log, ec);
-    SpawnOptions spawn{binary, node_args(o, info, n), n.log, true};
+    n.binary = fs::absolute(binary).string();
+    n.args = node_args(o, info, n);
+    SpawnOptions spawn{n.binary, n.args, n.log, true};
     n.pid = spawn_process(spawn, error);
     if (n.pid == 0) {
       error = "node rank " + std::to_string(n.rank) + ": " + error;
@@ -232,9 +235,13 @@ std::optional<ClusterInfo> launch_cluster(const LaunchOptions& options, std::str
   }
   // Another launcher may take a port between our reservation and the node's bind; such a
   // clash is retried with fresh ports, any other failure is reported at once.
+  // Absolute paths in cluster.json and the recorded node command lines, so that a restart
+  // works from any working directory.
+  LaunchOptions absolute = options;
+  absolute.dir = fs::absolute(options.dir, ec);
   ClusterInfo info;
   for (int attempt = 0;; ++attempt) {
-    const Attempt result = launch_once(options, binary, info, error);
+    const Attempt result = launch_once(absolute, binary, info, error);
     if (result == Attempt::ok) return info;
     if (result == Attempt::failed || attempt == 2) return std::nullopt;
   }
@@ -271,7 +278,23 @@ std::vector<NodeStatus> cluster_status(const ClusterInfo& cluster, milliseconds 
   return result;
 }
 
-bool stop_cluster(const ClusterInfo& cluster, std::string& error) {
+bool stop_cluster(const ClusterInfo& given, std::string& error) {
+  // A node restarted by another process (or by a controller whose copy this is not) runs
+  // under a pid that `given` does not know: find it by its token.
+  ClusterInfo cluster = given;
+  std::set<std::string> lost;
+  for (const NodeInfo& n : cluster.nodes) {
+    if (!owns_pid(n)) lost.insert(n.token);
+  }
+  if (!lost.empty()) {
+    const auto found = pids_with_argument(lost);
+    for (NodeInfo& n : cluster.nodes) {
+      if (const auto it = found.find(n.token); it != found.end() && !owns_pid(n)) {
+        reap_child(n.pid);
+        n.pid = it->second;
+      }
+    }
+  }
   // 1. Ask every running node to shut down (in parallel; stopped nodes cannot answer).
   std::vector<std::future<void>> asks;
   for (const NodeInfo& n : cluster.nodes) {

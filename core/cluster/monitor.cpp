@@ -35,6 +35,8 @@ struct Watch {
   Clock::time_point next_connect{};
   milliseconds retry = kFirstRetry;
   bool answering = false;
+  int pid = 0;                 // the node process the stream belongs to (status "pid")
+  std::uint64_t next_seq = 0;  // the seq after the last event received from it
 };
 
 NodeSample parse_sample(int rank, const json& counters) {
@@ -151,7 +153,17 @@ struct ClusterMonitor::Impl {
     auto events_client = ControlClient::connect(n.control, n.token, kConnectTimeout, why);
     auto poller =
         events_client ? ControlClient::connect(n.control, n.token, kConnectTimeout, why) : nullptr;
-    if (poller && events_client->subscribe(why, kRequestTimeout)) {
+    std::optional<json> status;
+    if (poller) status = poller->request({{"cmd", "status"}}, kRequestTimeout, why);
+    const int pid = status ? status->value("pid", 0) : 0;
+    std::optional<std::uint64_t> from;
+    if (pid != 0 && pid == w.pid)
+      from = w.next_seq;  // the same process: resume
+    else if (w.pid != 0 || options.from_start)
+      from = 1;  // a restarted process (or a recording): from its first event (seqs start at 1)
+    if (status && events_client->subscribe(why, kRequestTimeout, from)) {
+      if (pid != w.pid) w.next_seq = 0;
+      w.pid = pid;
       w.events = std::move(events_client);
       w.poller = std::move(poller);
       w.retry = kFirstRetry;
@@ -221,6 +233,7 @@ struct ClusterMonitor::Impl {
             break;
           }
           new_dropped += batch->dropped;
+          if (!batch->events.empty()) w.next_seq = batch->events.back().seq + 1;
           for (wire::EventRecord& e : batch->events) {
             new_events.push_back({w.info->rank, std::move(e)});
           }

@@ -53,6 +53,12 @@ struct MonitorBatch {
 struct MonitorOptions {
   std::chrono::milliseconds poll_interval{250};
   std::size_t max_pending_events = 200000;  // beyond this, oldest are dropped and counted
+  // First subscription to a node: false starts at its next event (attaching to a running
+  // cluster shows what happens from now on); true asks for every event it still holds (a
+  // cluster started for a recording). A node process seen for the first time after a restart
+  // is always read from its start, and a lost stream to the same process resumes where it
+  // stopped, so neither loses nor repeats events.
+  bool from_start = false;
 };
 
 class ClusterMonitor {

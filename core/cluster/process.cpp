@@ -131,6 +131,26 @@ bool process_has_argument(int pid, const std::string& needle) {
   return false;
 }
 
+std::map<std::string, int> pids_with_argument(const std::set<std::string>& needles) {
+  std::map<std::string, int> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const int pid = std::stoi(name);
+    if (!process_alive(pid)) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string arg;
+    while (std::getline(in, arg, '\0')) {
+      if (needles.count(arg)) {
+        found.emplace(arg, pid);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
 bool send_signal(int pid, int signal, std::string& error) {
   if (pid <= 0) {
     error = "no pid";

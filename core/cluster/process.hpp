@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,10 @@ bool process_alive(int pid);
 // True when /proc/PID/cmdline contains `needle` as one whole argument: guards against acting on
 // a pid that was reused by an unrelated process.
 bool process_has_argument(int pid, const std::string& needle);
+
+// Scans /proc once: for each needle, a live pid with it as one whole argument (absent when
+// none). Finds a node by its token when the pid on record is stale.
+std::map<std::string, int> pids_with_argument(const std::set<std::string>& needles);
 
 bool send_signal(int pid, int signal, std::string& error);
 

@@ -138,6 +138,7 @@ void RecordingWriter::write_entry(const RecordingEntry& entry) {
   }
   out_.write(block.data(), static_cast<std::streamsize>(block.size()));
   bytes_written_ += block.size();
+  if (sink_) sink_(entry);
 }
 
 bool RecordingWriter::finish(std::string& error) {

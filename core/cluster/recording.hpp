@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,6 +72,10 @@ class RecordingWriter {
   // Writes everything and closes the file; false with a reason on an I/O error.
   bool finish(std::string& error);
 
+  // Also hands every entry, as it is written and in file order, to `sink`: a live run builds
+  // its report from exactly the stream the file holds.
+  void set_sink(std::function<void(const RecordingEntry&)> sink) { sink_ = std::move(sink); }
+
   std::uint64_t events_written() const { return events_written_; }
   std::uint64_t bytes_written() const { return bytes_written_; }
 
@@ -85,6 +90,7 @@ class RecordingWriter {
   std::uint64_t events_written_ = 0;
   std::uint64_t bytes_written_ = 0;
   bool finished_ = false;
+  std::function<void(const RecordingEntry&)> sink_;
 };
 
 class RecordingReader {
