@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/faults.hpp"
 #include "cluster/ranks.hpp"
 #include "cluster/run.hpp"
 #include "command_registry.hpp"
@@ -31,7 +32,7 @@ extern "C" void on_run_signal(int) {
 
 struct RunArgs {
   rt::cluster::RunOptions options;
-  std::string kill, stop, json, csv, node_binary, dir;
+  std::string kill, stop, mute, loss, delay, partition, json, csv, node_binary, dir;
   int quiet_ms = 400, timeout_ms = 30000;
 };
 
@@ -68,6 +69,67 @@ void print_summary(const rt::telemetry::Report& r) {
   }
 }
 
+// "P" or "P@RANKS" (--loss), "MS" or "MS@RANKS" (--delay): an amount for every node or for some.
+std::pair<double, std::vector<int>> amount_at_ranks(const std::string& flag,
+                                                    const std::string& text, double max,
+                                                    int nodes) {
+  const auto at = text.find('@');
+  const std::string amount = text.substr(0, at);
+  double value = -1;
+  try {
+    std::size_t used = 0;
+    value = std::stod(amount, &used);
+    if (used != amount.size()) value = -1;
+  } catch (const std::exception&) {
+  }
+  if (!(value >= 0 && value <= max)) {
+    fail(flag + ": \"" + amount + "\" is not a number in 0.." + std::to_string(int(max)), 2);
+  }
+  std::vector<int> ranks;
+  if (at == std::string::npos) {
+    for (int r = 1; r <= nodes; ++r) ranks.push_back(r);
+  } else {
+    std::string error;
+    auto parsed = rt::cluster::parse_ranks(text.substr(at + 1), nodes, error);
+    if (!parsed || parsed->empty())
+      fail(flag + ": " + (error.empty() ? "no ranks after @" : error), 2);
+    ranks = *parsed;
+  }
+  return {value, ranks};
+}
+
+std::vector<rt::cluster::FaultStep> network_faults(const RunArgs& a, int nodes) {
+  using rt::cluster::FaultKind;
+  using rt::cluster::FaultStep;
+  std::vector<FaultStep> steps;
+  std::string error;
+  if (!a.mute.empty()) {
+    auto ranks = rt::cluster::parse_ranks(a.mute, nodes, error);
+    if (!ranks) fail("--mute: " + error, 2);
+    steps.push_back(FaultStep{FaultKind::mute, *ranks});
+  }
+  if (!a.loss.empty()) {
+    auto [percent, ranks] = amount_at_ranks("--loss", a.loss, 100, nodes);
+    FaultStep step{FaultKind::loss, ranks};
+    step.percent = percent;
+    steps.push_back(step);
+  }
+  if (!a.delay.empty()) {
+    auto [ms, ranks] = amount_at_ranks("--delay", a.delay, 60000, nodes);
+    FaultStep step{FaultKind::delay, ranks};
+    step.delay_ms = static_cast<int>(ms);
+    steps.push_back(step);
+  }
+  if (!a.partition.empty()) {
+    auto groups = rt::cluster::parse_groups(a.partition, nodes, error);
+    if (!groups) fail("--partition: " + error, 2);
+    FaultStep step{FaultKind::partition, {}};
+    step.groups = *groups;
+    steps.push_back(step);
+  }
+  return steps;
+}
+
 void run(RunArgs& a) {
   auto& o = a.options;
   std::string error;
@@ -77,6 +139,7 @@ void run(RunArgs& a) {
   if (!stop) fail("--stop: " + error, 2);
   o.kill = *kill;
   o.stop = *stop;
+  o.network_faults = network_faults(a, o.nodes);
   if (!rt::cluster::validate_run_options(o, error)) fail(error, 2);
   o.node_binary = a.node_binary;
   o.dir = a.dir;
@@ -138,6 +201,14 @@ void add_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--kill", a->kill, "RANKS to SIGKILL before broadcasting (e.g. 3,7,12)");
   cmd->add_option("--stop", a->stop, "RANKS to SIGSTOP before broadcasting");
+  cmd->add_option("--mute", a->mute, "RANKS that receive but never forward (non-participating)");
+  cmd->add_option("--loss", a->loss,
+                  "PERCENT[@RANKS] of frames lost, in the nodes' transport (default: every node)");
+  cmd->add_option("--delay", a->delay,
+                  "MS[@RANKS] added to every outbound frame (default: every node)");
+  cmd->add_option("--partition", a->partition,
+                  "GROUPS that cannot reach each other, e.g. 1,2,3/4,5 (unlisted ranks: one "
+                  "more group); nodes cut off from the origin are reported, not waited for");
   cmd->add_option("--fanout", o.fanout, "Random-mode fanout (0: the node's default)")
       ->check(CLI::Range(0, 1000));
   cmd->add_option("--json", a->json, "Write the report JSON here");

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cluster/control_client.hpp"
+#include "cluster/faults.hpp"
 #include "cluster/launcher.hpp"
 #include "cluster/process.hpp"
 #include "cluster/ranks.hpp"
@@ -34,6 +35,7 @@ class RunGuard {
   void set_cluster(ClusterInfo info) { cluster_ = std::move(info); }
   void set_temp_dir(fs::path dir) { temp_dir_ = std::move(dir); }
   const ClusterInfo& cluster() const { return *cluster_; }
+  ClusterInfo& cluster() { return *cluster_; }
 
   void finish() {
     if (cluster_) {
@@ -86,6 +88,21 @@ bool validate_run_options(const RunOptions& o, std::string& error) {
         error = "rank " + std::to_string(r) + " is both killed and stopped";
       }
     }
+    for (const FaultStep& step : o.network_faults) {
+      if (!error.empty()) break;
+      for (int r : step.ranks) {
+        if (!in_range(r))
+          error = "rank " + std::to_string(r) + " is outside 1.." + std::to_string(o.nodes);
+      }
+      if (error.empty() && step.kind == FaultKind::mute &&
+          std::find(step.ranks.begin(), step.ranks.end(), o.origin_rank) != step.ranks.end())
+        error = "the origin rank " + std::to_string(o.origin_rank) + " cannot be muted";
+      if (error.empty() && step.kind == FaultKind::partition)
+        check_partition(step.groups, o.nodes, error);
+      if (error.empty() && step.kind != FaultKind::mute && step.kind != FaultKind::loss &&
+          step.kind != FaultKind::delay && step.kind != FaultKind::partition)
+        error = "run takes only mute, loss, delay and partition as network faults";
+    }
   }
   return error.empty();
 }
@@ -97,6 +114,7 @@ struct Session {
   RunGuard& guard;
   std::vector<std::unique_ptr<ControlClient>> clients;  // null for faulted nodes
   std::vector<std::string> down;                        // empty: alive
+  std::unique_ptr<FaultController> faults;              // set when network faults are applied
 
   void say(const std::string& line) const {
     if (o.progress) o.progress(line);
@@ -105,6 +123,11 @@ struct Session {
   const ClusterInfo& cluster() const { return guard.cluster(); }
   std::size_t size() const { return clients.size(); }
   bool alive(std::size_t i) const { return down[i].empty(); }
+  // Not cut off from each other by a partition.
+  bool reachable(std::size_t i, std::size_t j) const {
+    return !faults || faults->partition_group(static_cast<int>(i) + 1) ==
+                          faults->partition_group(static_cast<int>(j) + 1);
+  }
 
   std::optional<json> ask(std::size_t i, const json& cmd, std::string& error) {
     if (!clients[i]) {
@@ -157,7 +180,8 @@ struct Session {
         const auto it = std::find_if(cluster().nodes.begin(), cluster().nodes.end(),
                                      [&](const NodeInfo& n) { return n.id == *id; });
         if (it == cluster().nodes.end()) continue;
-        const bool want = alive(static_cast<std::size_t>(it->rank - 1));
+        const auto j = static_cast<std::size_t>(it->rank - 1);
+        const bool want = alive(j) && reachable(i, j);
         if (peer.value("connected", false) != want) {
           lagging = "rank " + std::to_string(i + 1) + " still sees rank " +
                     std::to_string(it->rank) + (want ? " disconnected" : " connected");
@@ -211,6 +235,29 @@ struct Session {
     return true;
   }
 
+  bool apply_network_faults(std::string& error) {
+    if (o.network_faults.empty()) return true;
+    FaultOptions options;
+    options.restart_killed_on_undo = false;
+    faults = std::make_unique<FaultController>(guard.cluster(), options);
+    // The run stops every node at the end: nothing to undo first.
+    faults->keep_on_exit();
+    for (const FaultStep& step : o.network_faults) {
+      std::string message;
+      if (!faults->apply(step, message)) {
+        error = message;
+        return false;
+      }
+      say(message);
+    }
+    return true;
+  }
+
+  // Why an alive node is not expected to get a broadcast of `origin`, or empty.
+  std::string unreachable_reason(std::size_t i, int origin) const {
+    return reachable(i, static_cast<std::size_t>(origin - 1)) ? "" : "partitioned";
+  }
+
   // Sum of payload frames and delivered counts over alive nodes, and whether every alive
   // node of the group has delivered more than `base_delivered`.
   std::optional<bool> progress_of(const std::vector<std::uint64_t>& base_delivered,
@@ -227,7 +274,7 @@ struct Session {
       traffic += counter(node, "payload_frames_in") + counter(node, "payload_frames_out");
       const bool member = members.empty() || std::find(members.begin(), members.end(),
                                                        static_cast<int>(i) + 1) != members.end();
-      if (!member) continue;
+      if (!member || !unreachable_reason(i, origin).empty()) continue;
       const bool got =
           static_cast<int>(i) + 1 == origin || counter(node, "delivered") > base_delivered[i];
       delivered += got ? 1 : 0;
@@ -345,7 +392,8 @@ std::optional<telemetry::Report> run_cluster(const RunOptions& o, std::string& e
   if (!s.wait_settled("peer connections", error)) return std::nullopt;
   say("all nodes connected to their peers");
   if (!s.apply_faults(error)) return std::nullopt;
-  if (!o.kill.empty() || !o.stop.empty()) {
+  if (!s.apply_network_faults(error)) return std::nullopt;
+  if (!o.kill.empty() || !o.stop.empty() || s.faults) {
     if (!s.wait_settled("fault detection", error)) return std::nullopt;
     say("survivors noticed the faults");
   }
@@ -379,6 +427,7 @@ std::optional<telemetry::Report> run_cluster(const RunOptions& o, std::string& e
     }
     data[i].alive = s.alive(i);
     data[i].down_reason = s.down[i];
+    data[i].unreachable_reason = s.unreachable_reason(i, o.origin_rank);
     if (!s.alive(i)) continue;
     const auto m = s.ask(i, {{"cmd", "messages"}}, error);
     const auto c = m ? s.ask(i, {{"cmd", "counters"}}, error) : std::nullopt;

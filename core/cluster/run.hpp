@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/scenario.hpp"
 #include "telemetry/report.hpp"
 
 namespace rt::cluster {
@@ -22,6 +23,10 @@ struct RunOptions {
   std::string group = "all";
   std::vector<int> kill;  // SIGKILL before broadcasting
   std::vector<int> stop;  // SIGSTOP before broadcasting (left stopped: counted not alive)
+  // Network faults (mute, loss, delay, partition) applied after kill and stop, in this order,
+  // through the same FaultController as `raintree-lab fault`. Nodes partitioned away from the
+  // origin are not waited for; they are reported as missed, reason "partitioned".
+  std::vector<FaultStep> network_faults;
   int fanout = 0;
   std::filesystem::path dir;             // empty: a fresh temporary directory, removed afterwards
   std::chrono::milliseconds quiet{400};  // no gossip traffic for this long = quiet

@@ -103,9 +103,10 @@ telemetry::Report build_run_report(const std::string& mode,
       if (origin && n.alive && !o.delivery_ms) o.delivery_ms = 0.0;
       if (origin) o.hops = 0;
       if (!o.delivery_ms) {
-        o.missed_reason = !n.down_reason.empty() ? n.down_reason
-                          : it == seen[i].end()  ? "never received"
-                                                 : "received, not delivered";
+        o.missed_reason = !n.down_reason.empty()          ? n.down_reason
+                          : !n.unreachable_reason.empty() ? n.unreachable_reason
+                          : it == seen[i].end()           ? "never received"
+                                                          : "received, not delivered";
       }
     }
     builder.add_broadcast(b.id, b.origin_rank, b.group, outcomes, group_ranks(b.group, nodes));

@@ -25,6 +25,7 @@ struct NodeRunData {
   std::string role = "validator";
   bool alive = true;
   std::string down_reason;         // why not alive ("killed", "stopped"), or why not collected
+  std::string unreachable_reason;  // alive but cut off from the origin ("partitioned"), or empty
   nlohmann::json messages;         // the node's `messages` array; null when not collected
   nlohmann::json counters_before;  // `counters.node` before the first broadcast (may be null)
   nlohmann::json counters_after;   // `counters.node` after the run (may be null)

@@ -119,6 +119,32 @@ TEST(LabCli, RunWithKilledAndStoppedNodesCountsOnlyTheAlive) {
   EXPECT_TRUE(processes_mentioning(run_dir).empty());
 }
 
+TEST(LabCli, RunWithNetworkFaultsReportsPartitionedNodesAsMissedWithoutWaitingForThem) {
+  TempDir dir("cli-net-faults");
+  const fs::path report = dir.path() / "r.json";
+  const auto r = lab({"run", "--nodes", "8", "--mode", "random", "--broadcasts", "2", "--mute",
+                      "3", "--delay", "5@2", "--partition", "6,7,8", "--timeout-ms", "20000",
+                      "--json", report.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("muted rank 3"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("timed out"), std::string::npos)
+      << "nodes cut off from the origin are not waited for: " << r.output;
+  const json doc = json::parse(std::ifstream(report));
+  for (const json& b : doc["broadcasts"]) {
+    std::vector<int> missed;
+    for (const json& m : b["missed"]) {
+      missed.push_back(m["rank"]);
+      EXPECT_EQ(m["reason"], "partitioned") << m.dump();
+    }
+    EXPECT_EQ(missed, (std::vector<int>{6, 7, 8})) << b.dump();
+  }
+  for (const json& n : doc["nodes"]) {
+    const int rank = n["rank"];
+    EXPECT_TRUE(n["alive"].get<bool>()) << n.dump();
+    EXPECT_EQ(n["delivered"], rank >= 6 ? 0 : 2) << n.dump();
+  }
+}
+
 TEST(LabCli, BadArgumentsExitTwoWithAClearError) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"run", "--nodes", "4", "--mode", "random", "--kill", "5"}, "rank 5 is outside 1..4"},
@@ -127,6 +153,10 @@ TEST(LabCli, BadArgumentsExitTwoWithAClearError) {
       {{"run", "--nodes", "4", "--mode", "random", "--origin", "9"}, "--origin 9"},
       {{"run", "--nodes", "4", "--mode", "random", "--kill", "1"}, "origin rank 1 cannot be"},
       {{"run", "--nodes", "4", "--mode", "random", "--kill", "2", "--stop", "2"}, "both killed"},
+      {{"run", "--nodes", "4", "--mode", "random", "--loss", "120"}, "--loss: \"120\""},
+      {{"run", "--nodes", "4", "--mode", "random", "--delay", "5@9"}, "--delay: "},
+      {{"run", "--nodes", "4", "--mode", "random", "--partition", "1,2/2,3"}, "--partition: "},
+      {{"run", "--nodes", "4", "--mode", "random", "--mute", "1"}, "cannot be muted"},
       {{"cluster", "up", "--nodes", "0", "--dir", "/tmp/x"}, "--nodes"},
   };
   for (const auto& [args, expected] : cases) {
