@@ -13,6 +13,7 @@
 #include "cluster/monitor.hpp"
 #include "cluster/ranks.hpp"
 #include "cluster/recording.hpp"
+#include "cluster/run_report.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
 
@@ -205,12 +206,12 @@ class Runner {
 
   // ---- the timeline -----------------------------------------------------------------------
   bool play(std::string& error) {
-    phase("running");
     actions_ = expand(s_);
     for (const TimedAction& a : actions_) {
       if (std::holds_alternative<OneBroadcast>(a.what)) ++progress_.broadcasts_total;
     }
     progress_.duration_us = s_.duration_us() + s_.settle_us;
+    phase("running");  // after the plan is known: the first line shows its totals
     for (const TimedAction& action : actions_) {
       while (elapsed_us() < action.at_us) {
         if (cancelled(error)) return false;
@@ -227,7 +228,7 @@ class Runner {
   }
 
   void do_broadcast(const OneBroadcast& b, Micros at_us) {
-    const int origin = b.origin > 0 ? b.origin : next_origin();
+    const int origin = b.origin > 0 ? b.origin : next_origin(b.group);
     if (origin == 0) {
       say(seconds_text(at_us) + " broadcast skipped: no node can broadcast");
       return;
@@ -249,12 +250,22 @@ class Runner {
     ++progress_.broadcasts_sent;
   }
 
-  // Rotation skips nodes that cannot originate right now (killed, stopped, muted).
-  int next_origin() {
+  // Rotation goes over the members of the broadcast's group (a node outside a restricted
+  // group does not gossip it) and skips nodes that cannot originate now (killed, stopped,
+  // muted).
+  int next_origin(const std::string& group) {
+    std::vector<NodeRunData> roles(static_cast<std::size_t>(s_.nodes));
+    for (int r = 1; r <= s_.nodes; ++r) {
+      roles[r - 1].rank = r;
+      roles[r - 1].role = s_.role_of(r);
+    }
+    const std::vector<int> members = group_ranks(group, roles);
     for (int tries = 0; tries < s_.nodes; ++tries) {
       rotation_ = rotation_ % s_.nodes + 1;
+      const bool member =
+          members.empty() || std::find(members.begin(), members.end(), rotation_) != members.end();
       const NodeCondition c = faults_->condition(rotation_);
-      if (c == NodeCondition::up || c == NodeCondition::partitioned) return rotation_;
+      if (member && (c == NodeCondition::up || c == NodeCondition::partitioned)) return rotation_;
     }
     return 0;
   }

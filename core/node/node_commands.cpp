@@ -143,6 +143,10 @@ json Node::cmd_broadcast(const json& request) {
   }
   if (config_.membership->group(group).empty())
     return fail("group \"" + group + "\" has no members");
+  // Every engine restricts a broadcast to its group: members ignore copies from outside it, so
+  // a broadcast started here would reach no one. Refuse it rather than lose it silently.
+  if (!config_.membership->in_group(group, config_.id))
+    return fail("this node is not in group \"" + group + "\"; broadcast from one of its members");
 
   auto payload = std::make_shared<wire::Bytes>();
   const auto hex = request.find("payload_hex");

@@ -19,11 +19,15 @@ inline std::string id_hex(int n) {
 // A small cluster of real nodes: node i has id "iii…", every port chosen free.
 class Cluster {
  public:
-  explicit Cluster(int n, std::string mode = "random") : n_(n), mode_(std::move(mode)) {
+  // Node i has role roles[(i - 1) % roles.size()]; every node is a validator by default.
+  explicit Cluster(int n, std::string mode = "random",
+                   std::vector<std::string> roles = {"validator"})
+      : n_(n), mode_(std::move(mode)) {
     ports_ = free_ports(static_cast<std::size_t>(3 * n));
     json members = json::array();
     for (int i = 1; i <= n; ++i) {
-      members.push_back({{"id", id_hex(i)}, {"role", "validator"}, {"endpoint", listen(i)}});
+      const std::string& role = roles[static_cast<std::size_t>(i - 1) % roles.size()];
+      members.push_back({{"id", id_hex(i)}, {"role", role}, {"endpoint", listen(i)}});
     }
     std::ofstream(book()) << json{{"members", members}}.dump(2);
   }

@@ -167,6 +167,23 @@ TEST(NodeProcess, ControlChannelRefusesAWrongTokenAndServesCommands) {
   EXPECT_EQ(cluster.node(1).wait_exit(10s), 0);
 }
 
+TEST(NodeProcess, ABroadcastToAGroupTheNodeIsNotInIsRefused) {
+  Cluster cluster(2, "random", {"servicer", "validator"});
+  ASSERT_TRUE(cluster.start());
+  Control servicer(cluster.control_port(1), cluster.token(1));
+  ASSERT_TRUE(servicer.hello());
+  const auto refused = servicer.request({{"cmd", "broadcast"}, {"group", "validators"}});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ((*refused)["ok"], false);
+  EXPECT_NE((*refused)["error"].get<std::string>().find("not in group"), std::string::npos)
+      << refused->dump();
+  Control validator(cluster.control_port(2), cluster.token(2));
+  ASSERT_TRUE(validator.hello());
+  const auto accepted = validator.request({{"cmd", "broadcast"}, {"group", "validators"}});
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ((*accepted)["ok"], true) << accepted->dump();
+}
+
 TEST(NodeProcess, GarbageAndOversizeOnThePeerPortCloseOnlyThatConnection) {
   Cluster cluster(2);
   ASSERT_TRUE(cluster.start());
