@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cluster/launcher.hpp"
+#include "cluster/ranks.hpp"
 #include "command_registry.hpp"
 
 namespace {
@@ -54,6 +55,7 @@ struct UpArgs {
   int fanout = 0;
   std::string node_binary;
   std::string log_level = "info";
+  std::string byzantine;
 };
 
 void cluster_up(const UpArgs& a) {
@@ -78,6 +80,11 @@ void cluster_up(const UpArgs& a) {
   o.fanout = a.fanout;
   o.node_binary = a.node_binary;
   o.log_level = a.log_level;
+  std::string why;
+  const auto byzantine = rt::cluster::parse_ranks(a.byzantine, a.nodes, why);
+  if (!byzantine) fail("--byzantine: " + why, 2);
+  if (!byzantine->empty() && a.mode != "advert") fail("--byzantine needs --mode advert", 2);
+  o.byzantine = *byzantine;
   o.progress = [](int up, int total) {
     std::cerr << "\rnodes answering: " << up << "/" << total << (up == total ? "\n" : "")
               << std::flush;
@@ -151,6 +158,8 @@ void add_cluster(CLI::App& app) {
   up->add_option("--roles", up_args->roles, "Comma list of roles cycled over the ranks");
   up->add_option("--fanout", up_args->fanout, "Random-mode fanout (0: the node's default)")
       ->check(CLI::Range(0, 1000));
+  up->add_option("--byzantine", up_args->byzantine,
+                 "RANKS that serve corrupted artifact bodies (advert mode), e.g. 2,5");
   up->add_option("--node-binary", up_args->node_binary, "raintree-node to start");
   up->add_option("--log-level", up_args->log_level, "Node log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))

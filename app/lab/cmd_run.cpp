@@ -32,7 +32,7 @@ extern "C" void on_run_signal(int) {
 
 struct RunArgs {
   rt::cluster::RunOptions options;
-  std::string kill, stop, mute, loss, delay, partition, json, csv, node_binary, dir;
+  std::string kill, stop, byzantine, mute, loss, delay, partition, json, csv, node_binary, dir;
   int quiet_ms = 400, timeout_ms = 30000;
 };
 
@@ -140,6 +140,9 @@ void run(RunArgs& a) {
   o.kill = *kill;
   o.stop = *stop;
   o.network_faults = network_faults(a, o.nodes);
+  auto byzantine = rt::cluster::parse_ranks(a.byzantine, o.nodes, error);
+  if (!byzantine) fail("--byzantine: " + error, 2);
+  o.byzantine = *byzantine;
   if (!rt::cluster::validate_run_options(o, error)) fail(error, 2);
   o.node_binary = a.node_binary;
   o.dir = a.dir;
@@ -201,6 +204,9 @@ void add_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--kill", a->kill, "RANKS to SIGKILL before broadcasting (e.g. 3,7,12)");
   cmd->add_option("--stop", a->stop, "RANKS to SIGSTOP before broadcasting");
+  cmd->add_option("--byzantine", a->byzantine,
+                  "RANKS that serve corrupted artifact bodies (advert mode): honest nodes catch "
+                  "them by hash and fetch elsewhere");
   cmd->add_option("--mute", a->mute, "RANKS that receive but never forward (non-participating)");
   cmd->add_option("--loss", a->loss,
                   "PERCENT[@RANKS] of frames lost, in the nodes' transport (default: every node)");

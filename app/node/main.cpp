@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   std::string id_hex, listen, book_path, control, token, metrics, mode = "random";
   std::string fanout = "default", log_level = "info";
   std::uint64_t seed = 0;
+  bool byzantine = false;
   app.add_option("--id", id_hex, "this node's id: 64 hex characters")->required();
   app.add_option("--listen", listen, "peer endpoint HOST:PORT (must match the address book)")
       ->required();
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed,
                  "seed of the node's random choices (engine, payloads, injected loss); 0: random")
       ->capture_default_str();
+  app.add_flag("--byzantine", byzantine,
+               "advert mode only: serve corrupted artifact bodies, to show that honest nodes "
+               "catch them by their hash and fetch elsewhere");
 
   try {
     app.parse(argc, argv);
@@ -104,6 +108,10 @@ int main(int argc, char** argv) {
     return usage_error("--mode must be pocket, raintree, random or advert, got \"" + mode + "\"");
   }
   config.mode = mode;
+  if (byzantine && mode != "advert") {
+    return usage_error("--byzantine needs --mode advert (the only mode whose bodies carry a hash)");
+  }
+  config.byzantine = byzantine;
   config.seed = seed;
   if (fanout == "all") {
     config.fanout = -1;

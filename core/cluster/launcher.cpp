@@ -81,6 +81,9 @@ std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& in
     args.push_back("--fanout");
     args.push_back(std::to_string(o.fanout));
   }
+  if (std::find(o.byzantine.begin(), o.byzantine.end(), n.rank) != o.byzantine.end()) {
+    args.push_back("--byzantine");
+  }
   args.insert(args.end(), o.extra_node_args.begin(), o.extra_node_args.end());
   return args;
 }

@@ -23,6 +23,7 @@ struct LaunchOptions {
   int fanout = 0;                     // random mode; 0: the node's default
   std::string log_level = "info";
   std::vector<std::string> extra_node_args;
+  std::vector<int> byzantine;  // ranks started with --byzantine (advert mode)
   std::chrono::milliseconds ready_timeout{20000};
   // Called as nodes come up and answer status (started, total).
   std::function<void(int, int)> progress;

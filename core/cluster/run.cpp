@@ -88,6 +88,12 @@ bool validate_run_options(const RunOptions& o, std::string& error) {
         error = "rank " + std::to_string(r) + " is both killed and stopped";
       }
     }
+    for (int r : o.byzantine) {
+      if (!in_range(r))
+        error = "rank " + std::to_string(r) + " is outside 1.." + std::to_string(o.nodes);
+    }
+    if (error.empty() && !o.byzantine.empty() && o.mode != "advert")
+      error = "--byzantine needs --mode advert (the only mode whose bodies carry a hash)";
     for (const FaultStep& step : o.network_faults) {
       if (!error.empty()) break;
       for (int r : step.ranks) {
@@ -361,6 +367,7 @@ std::optional<telemetry::Report> run_cluster(const RunOptions& o, std::string& e
   launch.mode = o.mode;
   launch.dir = dir;
   launch.fanout = o.fanout;
+  launch.byzantine = o.byzantine;
   launch.node_binary = o.node_binary;
   launch.cancelled = o.cancelled;
   const int step = std::max(1, o.nodes / 4);

@@ -27,6 +27,7 @@ struct RunOptions {
   // through the same FaultController as `raintree-lab fault`. Nodes partitioned away from the
   // origin are not waited for; they are reported as missed, reason "partitioned".
   std::vector<FaultStep> network_faults;
+  std::vector<int> byzantine;  // started with --byzantine (advert mode): corrupted bodies
   int fanout = 0;
   std::filesystem::path dir;             // empty: a fresh temporary directory, removed afterwards
   std::chrono::milliseconds quiet{400};  // no gossip traffic for this long = quiet

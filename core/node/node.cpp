@@ -100,6 +100,7 @@ bool Node::start(std::string& error) {
   engine_config.membership = config_.membership;
   engine_config.seed = rng_();
   engine_config.fanout = config_.fanout;
+  engine_config.advert.byzantine = config_.byzantine;
   engine_ = protocol::make_engine(config_.mode, engine_config);
   if (!engine_) {
     error = "mode " + config_.mode + " is not available";
@@ -371,12 +372,26 @@ void Node::on_frame_dropped(const NodeId& to, wire::MessageType type, std::size_
   RT_LOG(debug, kLog,
          "dropped " + std::string(wire::type_name(type)) + " to " + to.short_hex() + ": " +
              std::string(reason));
+  // A full queue (not injected loss, partitions or muting, which model the network and the
+  // operator): tell the engine, after the actions being executed now, once per peer.
+  if (code != net::DropReason::other || stopped_ || !dropped_to_.insert(to).second) return;
+  asio::post(io_, [weak = weak_from_this(), to] {
+    const auto self = weak.lock();
+    if (!self || self->stopped_) return;
+    self->dropped_to_.erase(to);
+    protocol::Actions actions;
+    self->engine_->on_frames_dropped_to(wall_micros(), to, actions);
+    self->execute(actions);
+  });
 }
 
 void Node::on_message_lost(const NodeId& from, const wire::Message& message,
                            std::size_t frame_bytes) {
   const Described d = describe(message);
   record_drop(from, wire::type_of(message), d.id, d.level, net::DropReason::loss, frame_bytes);
+  protocol::Actions actions;
+  engine_->on_frames_lost_from(wall_micros(), from, actions);
+  execute(actions);
 }
 
 void Node::record_drop(const NodeId& peer, wire::MessageType type, MessageId id, Level level,

@@ -24,6 +24,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,7 @@ struct NodeConfig {
   std::string mode = "random";
   int fanout = 0;                  // engine: 0 = default, -1 = all
   std::uint64_t seed = 0;          // 0: drawn from std::random_device
+  bool byzantine = false;          // advert mode: serve corrupted artifact bodies (tests)
   net::TransportConfig transport;  // self, listen and roles are filled from the fields above
   std::size_t event_capacity = telemetry::EventRing::kDefaultCapacity;
   std::size_t message_capacity = telemetry::MessageTable::kDefaultCapacity;
@@ -146,6 +148,7 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
   std::unordered_map<std::uint64_t, std::unique_ptr<boost::asio::steady_timer>> timers_;
   bool muted_ = false;  // fault injection: engine sends are suppressed
   std::array<std::uint64_t, net::kDropReasons> drops_by_reason_{};
+  std::unordered_set<NodeId> dropped_to_;  // peers with a drop notice posted, not yet handled
 };
 
 // Broadcast payload limit of the control protocol: 16 MiB - 1 KiB.

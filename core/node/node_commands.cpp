@@ -63,6 +63,7 @@ json Node::cmd_status() const {
       {"ok", true},
       {"id", config_.id.hex()},
       {"mode", config_.mode},
+      {"byzantine", config_.byzantine},
       {"pid", static_cast<int>(::getpid())},
       {"listen", config_.listen_host + ":" + std::to_string(listen_port())},
       {"control", config_.control_host + ":" + std::to_string(control_port())},

@@ -32,7 +32,8 @@ nlohmann::json AdvertCounters::traffic_json() const {
           {"bodies_fetched", bodies_fetched},
           {"delivered", delivered},
           {"retransmit_requests_in", retransmit_requests_in},
-          {"retransmit_requests_out", retransmit_requests_out}};
+          {"retransmit_requests_out", retransmit_requests_out},
+          {"reoffers", reoffers}};
 }
 
 nlohmann::json AdvertCounters::drops_json() const {

@@ -43,6 +43,7 @@ struct AdvertCounters {
   std::uint64_t delivered = 0;
   std::uint64_t retransmit_requests_in = 0;
   std::uint64_t retransmit_requests_out = 0;
+  std::uint64_t reoffers = 0;  // a peer's full queue refused our frames: owed our adverts
   std::array<std::uint64_t, kDropReasonCount> drops{};
 
   std::uint64_t& drop(DropReason reason) { return drops[static_cast<std::size_t>(reason)]; }

@@ -258,19 +258,40 @@ void AdvertEngine::relay(const wire::Advert& advert, const std::set<NodeId>& ski
 void AdvertEngine::on_retransmit(Micros now, const NodeId& from,
                                  const wire::RetransmitRequest& request, Actions& out) {
   ++counters_.retransmit_requests_in;
-  auto last = last_retransmit_served_.find(from);
-  if (last != last_retransmit_served_.end() &&
-      now - last->second < options_.retransmit_cooldown_us) {
+  if (!serve_adverts(now, from, request.min_height, out)) {
+    // Within the cooldown (a link that flapped): served on a tick once it ends, not lost.
+    owe_adverts(from, request.min_height);
+    arm_tick(now, out);
     drop(DropReason::retransmit_throttled, wire::MessageType::retransmit_request, 0, from, out);
-    return;
   }
-  last_retransmit_served_[from] = now;
+}
+
+bool AdvertEngine::may_serve(Micros now, const NodeId& peer) const {
+  const auto last = last_retransmit_served_.find(peer);
+  return last == last_retransmit_served_.end() ||
+         now - last->second >= options_.retransmit_cooldown_us;
+}
+
+void AdvertEngine::owe_adverts(const NodeId& peer, std::uint64_t min_height) {
+  const auto [it, added] = owed_.emplace(peer, min_height);
+  if (!added) it->second = std::min(it->second, min_height);
+}
+
+bool AdvertEngine::serve_adverts(Micros now, const NodeId& to, std::uint64_t min_height,
+                                 Actions& out) {
+  if (!may_serve(now, to)) return false;
+  last_retransmit_served_[to] = now;
+  // What this serves covers what was owed from the same height on.
+  if (const auto owed = owed_.find(to); owed != owed_.end() && owed->second >= min_height) {
+    owed_.erase(owed);
+  }
   for (const wire::Advert& advert :
-       pool_.adverts_from(request.min_height, options_.max_retransmit_adverts)) {
-    if (!config_.membership->in_group(advert.group, from)) continue;
+       pool_.adverts_from(min_height, options_.max_retransmit_adverts)) {
+    if (!config_.membership->in_group(advert.group, to)) continue;
     ++counters_.adverts_out;
-    out.push_back(Send{from, advert});
+    out.push_back(Send{to, advert});
   }
+  return true;
 }
 
 std::uint64_t AdvertEngine::retransmit_min_height(Micros now) const {
@@ -304,9 +325,22 @@ void AdvertEngine::on_peer_down(Micros now, const NodeId& peer, Actions& out) {
   if (!serving.empty()) schedule_all(now, out);
 }
 
-void AdvertEngine::on_frames_dropped(Micros now, const NodeId& peer, Actions& out) {
+void AdvertEngine::on_frames_lost_from(Micros now, const NodeId& peer, Actions& out) {
   if (peer == config_.self || !config_.membership->find(peer)) return;
+  auto last = last_retransmit_asked_.find(peer);
+  if (last != last_retransmit_asked_.end() &&
+      now - last->second < options_.retransmit_cooldown_us) {
+    return;
+  }
+  last_retransmit_asked_[peer] = now;
   send_retransmit_request(now, peer, out);
+}
+
+void AdvertEngine::on_frames_dropped_to(Micros now, const NodeId& peer, Actions& out) {
+  if (peer == config_.self || !config_.membership->find(peer)) return;
+  owe_adverts(peer, retransmit_min_height(now));
+  ++counters_.reoffers;
+  arm_tick(now, out);
 }
 
 void AdvertEngine::set_membership(MembershipPtr membership) {
@@ -320,6 +354,8 @@ void AdvertEngine::set_membership(MembershipPtr membership) {
   std::erase_if(misbehaving_, [&](const auto& entry) { return gone(entry.first); });
   std::erase_if(down_, gone);
   std::erase_if(last_retransmit_served_, [&](const auto& entry) { return gone(entry.first); });
+  std::erase_if(last_retransmit_asked_, [&](const auto& entry) { return gone(entry.first); });
+  std::erase_if(owed_, [&](const auto& entry) { return gone(entry.first); });
 }
 
 void AdvertEngine::on_timer(Micros now, std::uint64_t timer_id, Actions& out) {
@@ -328,6 +364,7 @@ void AdvertEngine::on_timer(Micros now, std::uint64_t timer_id, Actions& out) {
     reevaluate(now);
     expire(now, out);
     schedule_all(now, out);
+    serve_owed(now, out);
     arm_tick(now, out);
   } else if (timer_id == kDeadlineTimer) {
     expire(now, out);
@@ -356,9 +393,23 @@ void AdvertEngine::expire(Micros now, Actions& out) {
 }
 
 void AdvertEngine::arm_tick(Micros now, Actions& out) {
-  if (tick_armed_ || tracker_.artifacts() == 0) return;
+  if (tick_armed_ || (tracker_.artifacts() == 0 && owed_.empty())) return;
   tick_armed_ = true;
   out.push_back(SetTimer{kTickTimer, now + options_.tick_us});
+}
+
+// Adverts owed to peers (a request within the cooldown, or a queue that refused our frames) go
+// out once the cooldown allows; peers now down are forgotten, since on_peer_up resyncs them.
+void AdvertEngine::serve_owed(Micros now, Actions& out) {
+  for (auto it = owed_.begin(); it != owed_.end();) {
+    if (!down_.count(it->first) && !may_serve(now, it->first)) {
+      ++it;
+      continue;
+    }
+    const auto [peer, min_height] = *it;
+    it = owed_.erase(it);
+    if (!down_.count(peer)) serve_adverts(now, peer, min_height, out);
+  }
 }
 
 void AdvertEngine::drop(DropReason reason, wire::MessageType type, std::uint64_t artifact_id,

@@ -42,8 +42,12 @@ class AdvertEngine final : public Engine {
   void set_membership(MembershipPtr membership) override;
   nlohmann::json inspect() const override;
 
-  // The transport dropped frames to or from `peer` (a full queue): ask it to re-send adverts.
-  void on_frames_dropped(Micros now, const NodeId& peer, Actions& out);
+  // A frame from `peer` was lost: ask it to re-send its adverts (at most once per
+  // retransmit_cooldown_us per peer, so a lossy link does not turn into a request storm).
+  void on_frames_lost_from(Micros now, const NodeId& peer, Actions& out) override;
+  // A frame to `peer` was refused by its full queue, perhaps an advert: on a later tick, once
+  // the queue has had time to drain, re-send it our adverts as if it had asked.
+  void on_frames_dropped_to(Micros now, const NodeId& peer, Actions& out) override;
   // RetransmitRequest.min_height at `now`: the newest height in the validated pool minus
   // retransmit_lookback, never below the finalized height; the finalized height when the pool
   // is empty.
@@ -60,6 +64,9 @@ class AdvertEngine final : public Engine {
   void on_artifact(Micros now, const NodeId& from, const wire::Artifact& artifact, Actions& out);
   void on_retransmit(Micros now, const NodeId& from, const wire::RetransmitRequest& request,
                      Actions& out);
+  // Re-sends `to` the adverts of validated artifacts with height >= min_height in its groups;
+  // false (nothing sent) within retransmit_cooldown_us of the last time.
+  bool serve_adverts(Micros now, const NodeId& to, std::uint64_t min_height, Actions& out);
 
   // Fills `peer`'s requested set from its advert queue, within the pool bounds.
   void download_next(Micros now, const NodeId& peer, Actions& out);
@@ -76,6 +83,9 @@ class AdvertEngine final : public Engine {
   void expire(Micros now, Actions& out);
   void send_retransmit_request(Micros now, const NodeId& peer, Actions& out);
   void arm_tick(Micros now, Actions& out);
+  bool may_serve(Micros now, const NodeId& peer) const;  // the retransmit cooldown has passed
+  void owe_adverts(const NodeId& peer, std::uint64_t min_height);
+  void serve_owed(Micros now, Actions& out);
   std::uint64_t next_height(Micros now);
   void drop(DropReason reason, wire::MessageType type, std::uint64_t artifact_id,
             const NodeId& peer, Actions& out, wire::EventKind kind = wire::EventKind::drop);
@@ -89,6 +99,9 @@ class AdvertEngine final : public Engine {
   std::map<NodeId, std::uint64_t> misbehaving_;
   std::set<NodeId> down_;
   std::map<NodeId, Micros> last_retransmit_served_;
+  std::map<NodeId, Micros> last_retransmit_asked_;  // by on_frames_lost_from
+  // Peers owed our adverts from a height on, served on a tick once the cooldown allows.
+  std::map<NodeId, std::uint64_t> owed_;
   std::uint64_t last_height_ = 0;
   bool has_height_ = false;
   bool tick_armed_ = false;

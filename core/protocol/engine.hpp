@@ -96,6 +96,12 @@ class Engine {
   // `advert` with its own retransmission request; `pocket` does nothing.
   virtual void on_peer_down(Micros /*now*/, const NodeId& /*peer*/, Actions& /*out*/) {}
   virtual void on_peer_up(Micros /*now*/, const NodeId& /*peer*/, Actions& /*out*/) {}
+  // The transport lost frames. `from_peer`: a frame from `peer` was lost on the way in (the
+  // seed's "receiver notified of a potential message drop": it may ask for a retransmission).
+  // `to_peer`: a frame to `peer` was refused by its full outbound queue (it may re-offer later).
+  // Called outside execution of the engine's own actions; engines keep what they do bounded.
+  virtual void on_frames_lost_from(Micros /*now*/, const NodeId& /*peer*/, Actions& /*out*/) {}
+  virtual void on_frames_dropped_to(Micros /*now*/, const NodeId& /*peer*/, Actions& /*out*/) {}
   // The address book changed (join or leave).
   virtual void set_membership(MembershipPtr membership) = 0;
   // A JSON snapshot of the engine's internal state for inspectors (queues, pools, in-flight

@@ -1,7 +1,9 @@
 // A small cluster of real raintree-node processes for the node tests.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,14 +62,24 @@ class Cluster {
             "--log-level",
             "debug"};
   }
+  // More flags for node i (e.g. "--byzantine"), set before start().
+  void add_args(int i, std::vector<std::string> more) { extra_[i] = std::move(more); }
 
-  // Starts every node and waits for each "ready" line.
-  bool start() {
+  // Starts every node but those in `absent` (their ids stay in the address book: a test may
+  // speak for them) and waits for each "ready" line.
+  bool start(const std::set<int>& absent = {}) {
     for (int i = 1; i <= n_; ++i) {
-      nodes_.push_back(std::make_unique<Process>(args(i), log(i)));
+      if (absent.count(i)) {
+        nodes_.push_back(nullptr);
+        continue;
+      }
+      std::vector<std::string> a = args(i);
+      const auto more = extra_.find(i);
+      if (more != extra_.end()) a.insert(a.end(), more->second.begin(), more->second.end());
+      nodes_.push_back(std::make_unique<Process>(a, log(i)));
     }
     for (auto& node : nodes_) {
-      if (!node->wait_for_line("ready", 10s)) return false;
+      if (node && !node->wait_for_line("ready", 10s)) return false;
     }
     return true;
   }
@@ -92,7 +104,8 @@ class Cluster {
   std::string mode_;
   TempDir dir_;
   std::vector<std::uint16_t> ports_;
-  std::vector<std::unique_ptr<Process>> nodes_;
+  std::vector<std::unique_ptr<Process>> nodes_;  // null for absent nodes
+  std::map<int, std::vector<std::string>> extra_;
 };
 
 // Polls pred every 20 ms until it holds or the deadline passes.

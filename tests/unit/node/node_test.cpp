@@ -48,6 +48,12 @@ TEST(NodeProcess, BadFlagsExitWithCode2AndAOneLineError) {
       {with("--id", id_hex(7)), "is not in the address book"},
       {with("--listen", "127.0.0.1"), "--listen must be HOST:PORT"},
       {with("--listen", "127.0.0.1:1"), "does not match"},
+      {[&] {
+         auto a = cluster.args(1);
+         a.push_back("--byzantine");
+         return a;
+       }(),
+       "--byzantine needs --mode advert"},
       {with("--control", "0"), "--control must be a port"},
       {with("--metrics", "http"), "--metrics must be a port"},
       {with("--mode", "carrier-pigeon"), "--mode must be"},

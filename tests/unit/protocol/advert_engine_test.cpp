@@ -191,6 +191,73 @@ TEST_F(AdvertEngineTest, RetransmitRequestsAreServedOncePerCooldown) {
   EXPECT_EQ(sent<wire::Advert>(out).size(), 3u);
 }
 
+TEST_F(AdvertEngineTest, AThrottledRetransmitRequestIsServedOnATickOnceTheCooldownEnds) {
+  make();
+  for (std::uint64_t id = 1; id <= 2; ++id) {
+    out.clear();
+    engine->broadcast(static_cast<Micros>(id) * 1000, {MessageId{id}, "all", {}}, out);
+  }
+  receive(10'000, ids[3], wire::RetransmitRequest{0});
+  ASSERT_EQ(sent<wire::Advert>(out).size(), 2u);
+  // The link flaps: the next request comes within the cooldown and must not be lost.
+  receive(20'000, ids[3], wire::RetransmitRequest{0});
+  EXPECT_TRUE(sent<wire::Advert>(out).empty());
+  Micros tick = 0;
+  for (const Action& a : out) {
+    if (const auto* t = std::get_if<SetTimer>(&a)) tick = t->at;
+  }
+  ASSERT_GT(tick, 0);
+  out.clear();
+  engine->on_timer(tick, AdvertEngine::kTickTimer, out);
+  EXPECT_TRUE(sent<wire::Advert>(out).empty()) << "still within the cooldown";
+  out.clear();
+  engine->on_timer(1'100'000, AdvertEngine::kTickTimer, out);
+  EXPECT_EQ(sent<wire::Advert>(out).size(), 2u);
+  out.clear();
+  engine->on_timer(2'500'000, AdvertEngine::kTickTimer, out);
+  EXPECT_TRUE(sent<wire::Advert>(out).empty()) << "served once";
+}
+
+TEST_F(AdvertEngineTest, LostFramesAskForRetransmissionAndRefusedFramesAreReofferedOnTheTick) {
+  make();
+  for (std::uint64_t id = 1; id <= 2; ++id) {
+    out.clear();
+    engine->broadcast(static_cast<Micros>(id) * 1000, {MessageId{id}, "all", {}}, out);
+  }
+  // Inbound loss from ids[2]: one RetransmitRequest per cooldown, however lossy the link.
+  out.clear();
+  engine->on_frames_lost_from(10'000, ids[2], out);
+  ASSERT_EQ(sent<wire::RetransmitRequest>(out).size(), 1u);
+  EXPECT_EQ(std::get<Send>(out[0]).to, ids[2]);
+  out.clear();
+  engine->on_frames_lost_from(20'000, ids[2], out);
+  EXPECT_TRUE(out.empty());
+  engine->on_frames_lost_from(1'100'000, ids[2], out);
+  EXPECT_EQ(sent<wire::RetransmitRequest>(out).size(), 1u);
+
+  // ids[4]'s queue refused a frame: nothing now (the queue is full), its adverts on the tick.
+  out.clear();
+  engine->on_frames_dropped_to(2'000'000, ids[4], out);
+  EXPECT_TRUE(sent<wire::Advert>(out).empty());
+  Micros tick = 0;
+  for (const Action& a : out) {
+    if (const auto* t = std::get_if<SetTimer>(&a)) tick = t->at;
+  }
+  ASSERT_GT(tick, 2'000'000);
+  out.clear();
+  engine->on_timer(tick, AdvertEngine::kTickTimer, out);
+  const auto adverts = sent<wire::Advert>(out);
+  EXPECT_EQ(adverts.size(), 2u);
+  for (const Action& a : out) {
+    if (const auto* send = std::get_if<Send>(&a)) EXPECT_EQ(send->to, ids[4]);
+  }
+  EXPECT_EQ(engine->counters().reoffers, 1u);
+  // Once done, the next tick re-offers nothing.
+  out.clear();
+  engine->on_timer(tick + 1'000'000, AdvertEngine::kTickTimer, out);
+  EXPECT_TRUE(sent<wire::Advert>(out).empty());
+}
+
 TEST_F(AdvertEngineTest, PeerDownMovesItsFetchesToAnotherAdvertiser) {
   make();
   receive(0, ids[1], advert_of(9, 5000));
