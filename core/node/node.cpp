@@ -53,12 +53,6 @@ Described describe(const wire::Message& message) {
                     message);
 }
 
-// An artifact body counts as one copy, on its first chunk (docs/advert.md).
-bool first_chunk(const wire::Message& message) {
-  const auto* artifact = std::get_if<wire::Artifact>(&message);
-  return !artifact || artifact->offset == 0;
-}
-
 // Gossip copies to several peers are usually identical: encode once, share the buffer.
 bool same_frame(const wire::Gossip& a, const wire::Gossip& b) {
   return a.payload == b.payload && a.id == b.id && a.origin == b.origin && a.group == b.group &&
@@ -287,7 +281,7 @@ void Node::do_send(protocol::Send& send, wire::SharedBytes& last_frame,
       if (gossip) {
         messages_.gossip(*gossip, false, bytes, now);
       } else {
-        messages_.payload(d.id, false, bytes, now, first_chunk(send.message));
+        messages_.payload(d.id, false, bytes, now, wire::starts_payload_copy(send.message));
       }
       break;
     case telemetry::TrafficClass::control:
@@ -345,7 +339,7 @@ void Node::on_message(const NodeId& from, wire::Message&& message, std::size_t f
       if (const auto* gossip = std::get_if<wire::Gossip>(&message)) {
         messages_.gossip(*gossip, true, frame_bytes, now);
       } else {
-        messages_.payload(d.id, true, frame_bytes, now, first_chunk(message));
+        messages_.payload(d.id, true, frame_bytes, now, wire::starts_payload_copy(message));
       }
       break;
     case telemetry::TrafficClass::control:

@@ -182,7 +182,7 @@ void Simulator::apply(std::uint32_t node, Micros now) {
       const auto size = static_cast<std::uint32_t>(wire::frame_size(send->message));
       const bool payload = wire::is_payload_type(wire::type_of(send->message));
       if (payload) {
-        ++outcome.writes;
+        if (wire::starts_payload_copy(send->message)) ++outcome.writes;
         outcome.payload_bytes_out += size;
       } else {
         outcome.control_bytes_out += size;
@@ -241,7 +241,7 @@ void Simulator::dispatch(const Event& event) {
   InFlight& flight = slots_[event.slot];
   node.bytes_in += flight.size;
   telemetry::NodeOutcome& outcome = outcomes_[event.node];
-  if (flight.payload) {
+  if (flight.payload && wire::starts_payload_copy(flight.message)) {
     ++outcome.reads;
     if (has_copy_[event.node]) ++outcome.duplicates;
     has_copy_[event.node] = 1;

@@ -225,4 +225,11 @@ using Message =
 
 MessageType type_of(const Message& message);
 
+// A payload frame that begins a copy of its broadcast (DESIGN.md reads/writes): every gossip
+// frame, and an artifact body only on its first chunk, so a body counts once however chunked.
+inline bool starts_payload_copy(const Message& message) {
+  if (const auto* artifact = std::get_if<Artifact>(&message)) return artifact->offset == 0;
+  return is_payload_type(type_of(message));
+}
+
 }  // namespace rt::wire
