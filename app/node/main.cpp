@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   std::string fanout = "default", log_level = "info";
   std::uint64_t seed = 0;
   bool byzantine = false;
+  std::string advert_priority;
   app.add_option("--id", id_hex, "this node's id: 64 hex characters")->required();
   app.add_option("--listen", listen, "peer endpoint HOST:PORT (must match the address book)")
       ->required();
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
   app.add_flag("--byzantine", byzantine,
                "advert mode only: serve corrupted artifact bodies, to show that honest nodes "
                "catch them by their hash and fetch elsewhere");
+  app.add_option("--advert-priority", advert_priority,
+                 "advert mode only: the priority function as key=value,... e.g. "
+                 "\"drop_kinds=3,later_ahead_ms=2000\" (docs/advert.md)");
 
   try {
     app.parse(argc, argv);
@@ -112,6 +116,13 @@ int main(int argc, char** argv) {
     return usage_error("--byzantine needs --mode advert (the only mode whose bodies carry a hash)");
   }
   config.byzantine = byzantine;
+  if (!advert_priority.empty()) {
+    if (mode != "advert") return usage_error("--advert-priority needs --mode advert");
+    std::string why;
+    if (!rt::protocol::parse_priority_spec(advert_priority, config.advert_priority, why)) {
+      return usage_error("--advert-priority: " + why);
+    }
+  }
   config.seed = seed;
   if (fanout == "all") {
     config.fanout = -1;

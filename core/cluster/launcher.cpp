@@ -81,6 +81,10 @@ std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& in
     args.push_back("--fanout");
     args.push_back(std::to_string(o.fanout));
   }
+  if (!o.advert_priority.empty()) {
+    args.push_back("--advert-priority");
+    args.push_back(o.advert_priority);
+  }
   if (std::find(o.byzantine.begin(), o.byzantine.end(), n.rank) != o.byzantine.end()) {
     args.push_back("--byzantine");
   }

@@ -23,7 +23,8 @@ struct LaunchOptions {
   int fanout = 0;                     // random mode; 0: the node's default
   std::string log_level = "info";
   std::vector<std::string> extra_node_args;
-  std::vector<int> byzantine;  // ranks started with --byzantine (advert mode)
+  std::vector<int> byzantine;   // ranks started with --byzantine (advert mode)
+  std::string advert_priority;  // --advert-priority for every node (advert mode); empty: default
   std::chrono::milliseconds ready_timeout{20000};
   // Called as nodes come up and answer status (started, total).
   std::function<void(int, int)> progress;

@@ -99,7 +99,7 @@ BroadcastPlan parse_broadcast(const YAML::Node& node, const std::string& field, 
     return plan;  // "broadcast:" alone: one broadcast with the defaults
   }
   if (!node.IsMap()) fail(node, field, "expected a map of count, every, size, origin, group");
-  check_keys(node, field, {"count", "every", "size", "origin", "group"});
+  check_keys(node, field, {"count", "every", "size", "origin", "group", "kind"});
   if (node["count"])
     plan.count = static_cast<int>(as_integer(node["count"], field + ".count", 1, 100000));
   if (node["every"]) plan.every_us = as_duration(node["every"], field + ".every");
@@ -114,6 +114,7 @@ BroadcastPlan parse_broadcast(const YAML::Node& node, const std::string& field, 
     }
   }
   if (node["group"]) plan.group = as_string(node["group"], field + ".group");
+  if (node["kind"]) plan.kind = static_cast<int>(as_integer(node["kind"], field + ".kind", 0, 255));
   return plan;
 }
 
@@ -202,9 +203,53 @@ ScenarioStep parse_step(const YAML::Node& node, const std::string& field, int no
   return step;
 }
 
+// advert: {priority: {finalized_lag, later_ahead, stash_ahead, fetch_now_max_bytes, drop_kinds,
+// later_kinds, fetch_now_kinds}, byzantine: [ranks]}
+void parse_advert(const YAML::Node& node, Scenario& s) {
+  if (!node.IsMap()) fail(node, "advert", "expected a map of priority, byzantine");
+  check_keys(node, "advert", {"priority", "byzantine"});
+  if (s.mode != "advert") fail(node, "advert", "applies only to mode advert");
+  if (node["byzantine"]) s.byzantine = as_ranks(node["byzantine"], "advert.byzantine", s.nodes);
+  const YAML::Node& p = node["priority"];
+  if (!p) return;
+  const std::string field = "advert.priority";
+  if (!p.IsMap()) fail(p, field, "expected a map");
+  check_keys(p, field,
+             {"finalized_lag", "later_ahead", "stash_ahead", "fetch_now_max_bytes", "drop_kinds",
+              "later_kinds", "fetch_now_kinds"});
+  std::string spec;
+  const auto add = [&](const std::string& key, const std::string& value) {
+    spec += (spec.empty() ? "" : ",") + key + "=" + value;
+  };
+  for (const char* window : {"finalized_lag", "later_ahead", "stash_ahead"}) {
+    if (p[window]) {
+      add(std::string(window) + "_ms",
+          std::to_string(as_duration(p[window], field + "." + window) / 1000));
+    }
+  }
+  if (p["fetch_now_max_bytes"]) {
+    add("fetch_now_max_bytes",
+        std::to_string(
+            as_integer(p["fetch_now_max_bytes"], field + ".fetch_now_max_bytes", 0, 1LL << 40)));
+  }
+  for (const char* kinds : {"drop_kinds", "later_kinds", "fetch_now_kinds"}) {
+    const YAML::Node& list = p[kinds];
+    if (!list) continue;
+    const std::string where = field + "." + kinds;
+    if (!list.IsSequence()) fail(list, where, "expected a list of kinds 0..255");
+    std::string text;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      text += (text.empty() ? "" : "/") +
+              std::to_string(as_integer(list[i], where + "[" + std::to_string(i) + "]", 0, 255));
+    }
+    add(kinds, text.empty() ? "none" : text);
+  }
+  s.advert_priority = spec;  // every value was range-checked above, so the node accepts it
+}
+
 Scenario parse_document(const YAML::Node& root) {
   if (!root.IsMap()) fail(root, "scenario", "expected a map at the top level");
-  check_keys(root, "", {"name", "nodes", "mode", "roles", "seed", "settle", "timeline"});
+  check_keys(root, "", {"name", "nodes", "mode", "roles", "seed", "settle", "advert", "timeline"});
   Scenario s;
   if (root["name"]) s.name = as_string(root["name"], "name");
   if (!root["nodes"]) fail(root, "nodes", "missing (how many node processes to start)");
@@ -226,6 +271,7 @@ Scenario parse_document(const YAML::Node& root) {
   if (root["seed"])
     s.seed = static_cast<std::uint64_t>(as_integer(root["seed"], "seed", 0, 1LL << 62));
   if (root["settle"]) s.settle_us = as_duration(root["settle"], "settle");
+  if (root["advert"]) parse_advert(root["advert"], s);
   const YAML::Node& timeline = root["timeline"];
   if (!timeline || !timeline.IsSequence() || timeline.size() == 0) {
     fail(timeline ? timeline : root, "timeline", "expected a non-empty list of steps");

@@ -39,6 +39,7 @@ struct BroadcastPlan {
   std::size_t size = 1024;
   int origin = 1;  // rank; 0 = rotate over the ranks
   std::string group = "all";
+  int kind = 0;  // advert mode: the artifact kind the priority rules look at (0..255)
 };
 
 enum class FaultKind {
@@ -77,6 +78,11 @@ struct Scenario {
   std::vector<std::string> roles{"validator"};
   std::uint64_t seed = 1;
   Micros settle_us = 2'000'000;
+  // Advert mode: the priority function every node runs (`advert: {priority: {...}}`), as the
+  // node's --advert-priority spec (protocol/advert_priority.hpp, parse_priority_spec); empty:
+  // the nodes' default.
+  std::string advert_priority;
+  std::vector<int> byzantine;          // advert mode: ranks that serve corrupted bodies
   std::vector<ScenarioStep> timeline;  // ordered by time, then by file order
 
   std::string role_of(int rank) const {

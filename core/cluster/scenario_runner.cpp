@@ -37,6 +37,7 @@ struct OneBroadcast {
   std::size_t size = 0;
   int origin = 0;  // 0: the next rank in rotation that can broadcast
   std::string group;
+  int kind = 0;
 };
 
 struct TimedAction {
@@ -52,7 +53,7 @@ std::vector<TimedAction> expand(const Scenario& s) {
     if (const auto* plan = std::get_if<BroadcastPlan>(&step.action)) {
       for (int i = 0; i < plan->count; ++i) {
         actions.push_back({step.at_us + i * plan->every_us, step.line,
-                           OneBroadcast{plan->size, plan->origin, plan->group}});
+                           OneBroadcast{plan->size, plan->origin, plan->group, plan->kind}});
       }
     } else {
       actions.push_back({step.at_us, step.line, std::get<FaultStep>(step.action)});
@@ -142,6 +143,8 @@ class Runner {
     l.mode = s_.mode;
     l.dir = work_dir_;
     l.roles = s_.roles;
+    l.advert_priority = s_.advert_priority;
+    l.byzantine = s_.byzantine;
     l.node_binary = o_.node_binary;
     l.progress = [this](int started, int total) {
       say("started " + std::to_string(started) + "/" + std::to_string(total) + " nodes");
@@ -235,7 +238,8 @@ class Runner {
     }
     std::string why;
     const auto answer =
-        ask(origin, {{"cmd", "broadcast"}, {"size", b.size}, {"group", b.group}}, why);
+        ask(origin, {{"cmd", "broadcast"}, {"size", b.size}, {"group", b.group}, {"kind", b.kind}},
+            why);
     if (!answer) {
       say(seconds_text(at_us) + " broadcast from rank " + std::to_string(origin) +
           " failed: " + why);
@@ -251,8 +255,8 @@ class Runner {
   }
 
   // Rotation goes over the members of the broadcast's group (a node outside a restricted
-  // group does not gossip it) and skips nodes that cannot originate now (killed, stopped,
-  // muted).
+  // group does not gossip it), skips byzantine nodes (what they originate is corrupted by
+  // construction) and nodes that cannot originate now (killed, stopped, muted).
   int next_origin(const std::string& group) {
     std::vector<NodeRunData> roles(static_cast<std::size_t>(s_.nodes));
     for (int r = 1; r <= s_.nodes; ++r) {
@@ -263,7 +267,9 @@ class Runner {
     for (int tries = 0; tries < s_.nodes; ++tries) {
       rotation_ = rotation_ % s_.nodes + 1;
       const bool member =
-          members.empty() || std::find(members.begin(), members.end(), rotation_) != members.end();
+          (members.empty() ||
+           std::find(members.begin(), members.end(), rotation_) != members.end()) &&
+          std::find(s_.byzantine.begin(), s_.byzantine.end(), rotation_) == s_.byzantine.end();
       const NodeCondition c = faults_->condition(rotation_);
       if (member && (c == NodeCondition::up || c == NodeCondition::partitioned)) return rotation_;
     }

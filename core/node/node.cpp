@@ -95,6 +95,7 @@ bool Node::start(std::string& error) {
   engine_config.seed = rng_();
   engine_config.fanout = config_.fanout;
   engine_config.advert.byzantine = config_.byzantine;
+  engine_config.advert.priority = config_.advert_priority;
   engine_ = protocol::make_engine(config_.mode, engine_config);
   if (!engine_) {
     error = "mode " + config_.mode + " is not available";

@@ -32,6 +32,7 @@
 #include "net/transport.hpp"
 #include "node/control_server.hpp"
 #include "node/metrics_server.hpp"
+#include "protocol/advert_priority.hpp"
 #include "protocol/engine.hpp"
 #include "protocol/membership.hpp"
 #include "telemetry/counters.hpp"
@@ -51,9 +52,10 @@ struct NodeConfig {
   std::string metrics_host = "127.0.0.1";
   std::uint16_t metrics_port = 0;
   std::string mode = "random";
-  int fanout = 0;                  // engine: 0 = default, -1 = all
-  std::uint64_t seed = 0;          // 0: drawn from std::random_device
-  bool byzantine = false;          // advert mode: serve corrupted artifact bodies (tests)
+  int fanout = 0;                            // engine: 0 = default, -1 = all
+  std::uint64_t seed = 0;                    // 0: drawn from std::random_device
+  bool byzantine = false;                    // advert mode: serve corrupted artifact bodies (tests)
+  protocol::PriorityPolicy advert_priority;  // advert mode: the priority function
   net::TransportConfig transport;  // self, listen and roles are filled from the fields above
   std::size_t event_capacity = telemetry::EventRing::kDefaultCapacity;
   std::size_t message_capacity = telemetry::MessageTable::kDefaultCapacity;

@@ -185,6 +185,13 @@ json Node::cmd_broadcast(const json& request) {
     }
   }
 
+  std::uint8_t kind = 0;
+  if (auto it = request.find("kind"); it != request.end()) {
+    if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 255)
+      return fail("kind must be a number 0..255");
+    kind = static_cast<std::uint8_t>(it->get<std::uint64_t>());
+  }
+
   MessageId id{rng_()};
   while (id.value == 0 || messages_.find(id)) id.value = rng_();
   const Micros now = wall_micros();
@@ -192,6 +199,7 @@ json Node::cmd_broadcast(const json& request) {
   broadcast.id = id;
   broadcast.group = group;
   broadcast.payload = std::move(payload);
+  broadcast.kind = kind;
   const std::size_t payload_size = broadcast.payload->size();
   counters_.add(telemetry::NodeCounter::originated);
   event(wire::EventKind::originate, wire::MessageType::gossip, id, NodeId{}, 0, 0, payload_size);

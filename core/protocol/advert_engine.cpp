@@ -58,7 +58,7 @@ void AdvertEngine::broadcast(Micros now, const BroadcastRequest& request, Action
   advert.artifact_id = id;
   advert.size = body->size();
   advert.height = next_height(now);
-  advert.kind = 0;
+  advert.kind = request.kind;
   advert.integrity_hash = sha256(*body);
   advert.group = request.group;
   store_validated(advert, body);

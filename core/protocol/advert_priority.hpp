@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,5 +43,14 @@ struct PriorityPolicy {
   std::uint64_t finalized_at(Micros now) const;
   Priority evaluate(const wire::Advert& advert, Micros now) const;
 };
+
+// The policy as text, for the node's --advert-priority flag and scenario files:
+//   finalized_lag_ms=10000,later_ahead_ms=2000,stash_ahead_ms=30000,fetch_now_max_bytes=65536,
+//   drop_kinds=3/4,later_kinds=none,fetch_now_kinds=1
+// Keys may come in any order and any subset; the others keep their values in `policy`. Kinds are
+// 0..255 separated by '/', or "none". On failure `policy` is unchanged and `error` names the key.
+bool parse_priority_spec(std::string_view text, PriorityPolicy& policy, std::string& error);
+// Every key (finalized_height excepted: it moves at run time), parseable back.
+std::string priority_spec(const PriorityPolicy& policy);
 
 }  // namespace rt::protocol

@@ -63,6 +63,7 @@ struct BroadcastRequest {
   MessageId id;
   std::string group = "all";
   wire::SharedBytes payload;
+  std::uint8_t kind = 0;  // `advert`: the artifact kind its priority rules look at
 };
 
 // Tunables shared by the engines; each engine documents the ones it reads.

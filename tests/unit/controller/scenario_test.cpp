@@ -92,6 +92,29 @@ TEST(Scenario, ErrorsNameTheLineAndTheField) {
   EXPECT_EQ(parse_error("nodes: [5\n").rfind("line ", 0), 0u);
 }
 
+TEST(Scenario, AdvertSectionBecomesTheNodesPriorityFlagAndKindsReachTheBroadcasts) {
+  std::string error;
+  const auto s = parse_scenario(
+      "nodes: 6\nmode: advert\nadvert:\n  byzantine: [2, 3]\n  priority:\n"
+      "    later_ahead: 1s\n    drop_kinds: [3, 4]\n    fetch_now_kinds: []\n"
+      "timeline:\n  - at: 0s\n    broadcast: {kind: 3}\n",
+      error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(s->advert_priority, "later_ahead_ms=1000,drop_kinds=3/4,fetch_now_kinds=none");
+  EXPECT_EQ(s->byzantine, (std::vector<int>{2, 3}));
+  EXPECT_EQ(std::get<BroadcastPlan>(s->timeline[0].action).kind, 3);
+
+  EXPECT_EQ(parse_error("nodes: 5\nadvert:\n  byzantine: [2]\ntimeline:\n  - at: 0s\n"
+                        "    broadcast:\n"),
+            "line 3: advert: applies only to mode advert");
+  EXPECT_EQ(parse_error("nodes: 5\nmode: advert\nadvert:\n  priority: {drop_kinds: [300]}\n"
+                        "timeline:\n  - at: 0s\n    broadcast:\n"),
+            "line 4: advert.priority.drop_kinds[0]: 300 is outside 0..255");
+  EXPECT_EQ(parse_error("nodes: 5\nmode: advert\nadvert:\n  priority: {soon: 1s}\n"
+                        "timeline:\n  - at: 0s\n    broadcast:\n"),
+            "line 4: advert.priority.soon: unknown key");
+}
+
 TEST(Scenario, DurationsTakeUnits) {
   EXPECT_EQ(parse_duration("250ms"), 250'000);
   EXPECT_EQ(parse_duration("2s"), 2'000'000);

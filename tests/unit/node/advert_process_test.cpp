@@ -92,6 +92,27 @@ TEST(AdvertProcess, ByzantineServersAreCaughtAndEveryHonestNodeEndsWithTheBody) 
   }
 }
 
+TEST(AdvertProcess, APriorityRuleFromTheCommandLineDropsAKindAndOthersAreFetched) {
+  Cluster cluster(3, "advert");
+  for (int i = 1; i <= 3; ++i) cluster.add_args(i, {"--advert-priority", "drop_kinds=3"});
+  ASSERT_TRUE(cluster.start());
+  for (int i = 1; i <= 3; ++i) ASSERT_TRUE(cluster.wait_mesh(i)) << i;
+  Control origin(cluster.control_port(1), cluster.token(1));
+  const auto dropped = origin.request({{"cmd", "broadcast"}, {"size", 4096}, {"kind", 3}});
+  ASSERT_EQ((*dropped)["ok"], true) << dropped->dump();
+  // The adverts arrive and are classed Drop: nothing is ever fetched.
+  ASSERT_TRUE(poll_until([&] {
+    return inspect(cluster, 2)["drops"].value("priority_drop", 0) == 1 &&
+           inspect(cluster, 3)["drops"].value("priority_drop", 0) == 1;
+  }));
+  EXPECT_EQ(delivered(cluster, 2), 0u);
+  EXPECT_EQ(delivered(cluster, 3), 0u);
+  const auto kept = origin.request({{"cmd", "broadcast"}, {"size", 4096}, {"kind", 0}});
+  ASSERT_EQ((*kept)["ok"], true);
+  EXPECT_TRUE(poll_until([&] { return delivered(cluster, 2) == 1 && delivered(cluster, 3) == 1; }));
+  EXPECT_EQ((*origin.request({{"cmd", "broadcast"}, {"kind", 256}}))["ok"], false);
+}
+
 TEST(AdvertProcess, AnAdvertFloodStaysWithinTheBoundsAndHonestTrafficStillFlows) {
   // Rank 1 (the lowest id, so the one that dials) is this test: it floods node 2 with adverts
   // of 8 MiB artifacts it will never serve, while 3 and 4 keep gossiping through node 2.

@@ -54,6 +54,13 @@ TEST(NodeProcess, BadFlagsExitWithCode2AndAOneLineError) {
          return a;
        }(),
        "--byzantine needs --mode advert"},
+      {[&] {
+         auto a = with("--mode", "advert");
+         a.push_back("--advert-priority");
+         a.push_back("drop_kinds=999");
+         return a;
+       }(),
+       "--advert-priority: drop_kinds: bad value"},
       {with("--control", "0"), "--control must be a port"},
       {with("--metrics", "http"), "--metrics must be a port"},
       {with("--mode", "carrier-pigeon"), "--mode must be"},

@@ -53,5 +53,36 @@ TEST(AdvertPriority, HugeWindowsNeverWrap) {
   EXPECT_EQ(priority_name(Priority::fetch_now), "fetch_now");
 }
 
+TEST(AdvertPriority, SpecParsesPartlyAndRoundTrips) {
+  PriorityPolicy policy;
+  std::string error;
+  ASSERT_TRUE(parse_priority_spec("drop_kinds=3/4,later_ahead_ms=500", policy, error)) << error;
+  EXPECT_EQ(policy.drop_kinds, (std::vector<std::uint8_t>{3, 4}));
+  EXPECT_EQ(policy.later_ahead_us, 500'000);
+  EXPECT_EQ(policy.stash_ahead_us, PriorityPolicy{}.stash_ahead_us) << "unlisted keys stay";
+  PriorityPolicy again;
+  ASSERT_TRUE(parse_priority_spec(priority_spec(policy), again, error)) << error;
+  EXPECT_EQ(priority_spec(again), priority_spec(policy));
+  ASSERT_TRUE(parse_priority_spec("fetch_now_kinds=none", again, error));
+  EXPECT_TRUE(again.fetch_now_kinds.empty());
+}
+
+TEST(AdvertPriority, BadSpecsNameTheKeyAndChangeNothing) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"drop_kinds=3/300", "drop_kinds: bad value"},
+      {"drop_kinds=3/", "drop_kinds: bad value"},
+      {"later_ahead_ms=-1", "later_ahead_ms: bad value"},
+      {"stash=5", "unknown key \"stash\""},
+      {"fetch_now_max_bytes", "is not key=value"},
+  };
+  for (const auto& [spec, expected] : cases) {
+    PriorityPolicy policy;
+    std::string error;
+    EXPECT_FALSE(parse_priority_spec(spec, policy, error)) << spec;
+    EXPECT_NE(error.find(expected), std::string::npos) << spec << ": " << error;
+    EXPECT_EQ(priority_spec(policy), priority_spec(PriorityPolicy{})) << spec;
+  }
+}
+
 }  // namespace
 }  // namespace rt::protocol
