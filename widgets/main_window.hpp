@@ -11,10 +11,14 @@ class ClusterController;
 class ClusterToolBar;
 class EventLogModel;
 class EventLogPanel;
+class InspectorHub;
+class NodeCommands;
 class NodeTableModel;
 class NodeTablePanel;
 class SessionStatusBar;
+class StudioPlots;
 class TrafficPlot;
+class TreePanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -26,7 +30,10 @@ class MainWindow : public QMainWindow {
   EventLogModel* logModel() const { return log_model_; }
   NodeTablePanel* nodePanel() const { return node_panel_; }
   TrafficPlot* trafficPlot() const { return traffic_plot_; }
+  StudioPlots* plots() const { return plots_; }
   ClusterToolBar* clusterToolBar() const { return toolbar_; }
+  InspectorHub* inspectors() const { return inspectors_; }
+  TreePanel* treePanel() const { return tree_panel_; }
   // After this, closing the window closes it; before, a close asks for quitRequested() so the
   // cluster can be stopped first.
   void allowClose() { close_allowed_ = true; }
@@ -43,6 +50,10 @@ class MainWindow : public QMainWindow {
   void wireController();
   void wireCommands();
   void buildMenus();
+  // Bandwidth, duplicates, coverage and mode comparison, tabbed with the traffic dock.
+  void addPlots();
+  // The live broadcast tree as the central widget, fed by the controller.
+  void addTree();
   int commandRank() const;
 
   ClusterController* controller_;
@@ -56,6 +67,12 @@ class MainWindow : public QMainWindow {
   QDockWidget* nodes_dock_ = nullptr;
   QDockWidget* traffic_dock_ = nullptr;
   QDockWidget* log_dock_ = nullptr;
+  StudioPlots* plots_ = nullptr;
+  QList<QDockWidget*> plot_docks_;
+  QDockWidget* compare_dock_ = nullptr;
+  NodeCommands* node_commands_ = nullptr;  // node actions from the menu, toolbar and table
+  InspectorHub* inspectors_ = nullptr;
+  TreePanel* tree_panel_ = nullptr;  // the central widget
   bool close_allowed_ = false;
 };
 

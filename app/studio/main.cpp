@@ -18,10 +18,15 @@
 #include <unistd.h>
 
 #include "main_window.hpp"
+#include "plots/compare_plot.hpp"
+#include "plots/studio_plots.hpp"
 #include "plots/traffic_plot.hpp"
 #include "session/cluster_controller.hpp"
 #include "studio_theme.hpp"
 #include "views/cluster_toolbar.hpp"
+#include "views/inspector/inspector_hub.hpp"
+#include "views/inspector/inspector_window.hpp"
+#include "views/tree/tree_panel.hpp"
 
 namespace {
 
@@ -30,7 +35,11 @@ struct StudioOptions {
   std::string mode = "random";
   std::string attach;
   std::string screenshot;
+  std::string plots_dir;
+  std::string compare;
   double quit_after = 0;
+  int inspect = 0;
+  std::string layout = "ring";
 };
 
 // Seconds of non-zero cluster traffic the plot shows before the screenshot is taken.
@@ -77,6 +86,13 @@ bool installTerminationHandlers() {
   return ::sigaction(SIGINT, &action, nullptr) == 0 && ::sigaction(SIGTERM, &action, nullptr) == 0;
 }
 
+// Mid-animation with most of a broadcast drawn: what the tree view is for.
+bool treeAnimating(const rt::gui::TreePanel& tree) {
+  const rt::gui::TreeView& view = *tree.view();
+  return view.nodeItemCount() > 0 && view.edgeCount() >= view.nodeItemCount() &&
+         view.glyphCount() > 0;
+}
+
 int nonZeroSeconds(const rt::gui::TrafficSeries& series) {
   int count = 0;
   for (std::size_t i = 0; i < series.points().size(); ++i) {
@@ -107,10 +123,23 @@ int main(int argc, char** argv) {
   cli.add_option("--screenshot", options.screenshot,
                  "Once the cluster is up and some traffic is plotted, save the window as PNG "
                  "(broadcasts are driven automatically)");
+  cli.add_option("--plots-dir", options.plots_dir,
+                 "With --screenshot: also save each session plot as DIR/plot-<name>.png")
+      ->check(CLI::ExistingDirectory);
+  cli.add_option("--compare", options.compare,
+                 "Open this `raintree-lab compare --json` file in the Mode comparison panel")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--inspect", options.inspect,
+                 "Open the inspector of this rank once the cluster is live (with --screenshot, "
+                 "it is saved too, as <name>-inspector.png)")
+      ->check(CLI::Range(1, 1000));
   cli.add_option("--quit-after", options.quit_after,
                  "Stop the cluster and quit this many seconds after start (not before the "
                  "screenshot is saved)")
       ->check(CLI::PositiveNumber);
+  cli.add_option("--layout", options.layout, "Initial layout of the broadcast tree view")
+      ->check(CLI::IsMember({"ring", "tree"}))
+      ->capture_default_str();
   attach->excludes(cli.get_option("--nodes"));
   attach->excludes(cli.get_option("--mode"));
   try {
@@ -194,6 +223,28 @@ int main(int argc, char** argv) {
         return;
       }
       std::cout << "screenshot: " << options.screenshot << '\n' << std::flush;
+      if (!options.plots_dir.empty()) {
+        QString error;
+        if (!window.plots()->exportPngs(QString::fromStdString(options.plots_dir), &error)) {
+          std::cerr << "raintree-studio: " << error.toStdString() << '\n';
+          quit(1);
+          return;
+        }
+        std::cout << "plots: " << options.plots_dir << "/plot-*.png\n" << std::flush;
+      }
+      if (auto* inspector = window.inspectors()->inspector(options.inspect)) {
+        QString inspector_path = path;
+        if (inspector_path.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)) {
+          inspector_path.chop(4);
+        }
+        inspector_path += QStringLiteral("-inspector.png");
+        if (!inspector->grab().save(inspector_path, "PNG")) {
+          std::cerr << "raintree-studio: cannot write " << inspector_path.toStdString() << '\n';
+          quit(1);
+          return;
+        }
+        std::cout << "inspector: " << inspector_path.toStdString() << '\n' << std::flush;
+      }
       quitWhenDue();
     });
   };
@@ -210,16 +261,46 @@ int main(int argc, char** argv) {
                          takeScreenshot();
                        });
                      });
-    QObject::connect(window.trafficPlot(), &rt::gui::TrafficPlot::pointsAdded, &app, [&] {
-      if (nonZeroSeconds(window.trafficPlot()->series()) >= kScreenshotTrafficSeconds) {
+    // Enough traffic plotted, then the moment the tree is mid-animation.
+    auto* screenshot_poll = new QTimer(&app);
+    screenshot_poll->setInterval(50);
+    QObject::connect(screenshot_poll, &QTimer::timeout, &app, [&, screenshot_poll] {
+      if (screenshot_taken) {
+        screenshot_poll->stop();
+      } else if (treeAnimating(*window.treePanel())) {
         takeScreenshot();
       }
     });
+    QObject::connect(
+        window.trafficPlot(), &rt::gui::TrafficPlot::pointsAdded, &app, [&, screenshot_poll] {
+          if (!screenshot_poll->isActive() && !screenshot_taken &&
+              nonZeroSeconds(window.trafficPlot()->series()) >= kScreenshotTrafficSeconds) {
+            screenshot_poll->start();
+          }
+        });
   } else {
     quitWhenDue();
   }
 
+  if (options.inspect > 0) {
+    QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, &app,
+                     [&](rt::gui::ClusterController::State state) {
+                       if (state != rt::gui::ClusterController::State::live) return;
+                       if (!window.inspectors()->open(options.inspect)) {
+                         std::cerr << "raintree-studio: --inspect " << options.inspect
+                                   << ": the cluster has no such rank\n";
+                       }
+                     });
+  }
+  window.treePanel()->setLayoutMode(options.layout == "tree" ? rt::gui::TreeView::Layout::tree
+                                                             : rt::gui::TreeView::Layout::ring);
   window.show();
+  if (!options.compare.empty()) {
+    QString error;
+    if (!window.plots()->compare()->load(QString::fromStdString(options.compare), &error)) {
+      std::cerr << "raintree-studio: " << error.toStdString() << '\n';
+    }
+  }
   if (!options.attach.empty()) {
     controller.attach(QString::fromStdString(options.attach));
   } else {

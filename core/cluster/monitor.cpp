@@ -2,14 +2,16 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
+#include <set>
 #include <thread>
 
 #include "cluster/control_client.hpp"
+#include "cluster/faults.hpp"
 #include "cluster/process.hpp"
 #include "cluster/run_report.hpp"
 #include "util/clock.hpp"
@@ -76,20 +78,24 @@ NodeSample parse_sample(int rank, const json& counters) {
 }  // namespace
 
 struct ClusterMonitor::Impl {
-  const ClusterInfo& cluster;
+  using Command = std::function<void(std::vector<Watch>&, MonitorBatch&)>;
+
+  ClusterInfo cluster;  // the monitor thread's own copy: a restart updates its pids
   MonitorOptions options;
   std::thread thread;
   std::atomic<bool> stopping{false};
   int wake_pipe[2] = {-1, -1};  // commands and stop() interrupt the thread's poll(2)
+  // Monitor thread only: created when the thread starts, undone and destroyed when it ends.
+  std::unique_ptr<FaultController> faults;
+  bool poll_now = false;  // a fault ran: sample every node before publishing
 
   std::mutex mu;  // guards everything below
   std::function<void()> wake;
-  std::deque<RankedEvent> events;
-  std::uint64_t dropped = 0;
-  std::vector<NodeSample> samples;
-  std::vector<std::string> log;
+  std::deque<RankedEvent> events;  // apart from `pending`: the oldest go first past the bound
+  MonitorBatch pending;            // everything but events
   bool notified = false;
-  std::deque<std::function<void(std::vector<Watch>&)>> commands;
+  std::deque<Command> commands;
+  std::set<int> inspect_queued;  // ranks with an inspect() still in `commands`
 
   Impl(const ClusterInfo& c, MonitorOptions o) : cluster(c), options(o) {
     if (::pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe[0] = wake_pipe[1] = -1;
@@ -105,7 +111,7 @@ struct ClusterMonitor::Impl {
       auto n = ::write(wake_pipe[1], "x", 1);
   }
 
-  void queue(std::function<void(std::vector<Watch>&)> command) {
+  void queue(Command command) {
     {
       std::lock_guard lock(mu);
       commands.push_back(std::move(command));
@@ -113,36 +119,42 @@ struct ClusterMonitor::Impl {
     poke();
   }
 
-  // Hands results over; calls wake() when the pending batch turns non-empty.
-  void publish(std::vector<RankedEvent>& new_events, std::uint64_t new_dropped,
-               std::vector<NodeSample>& new_samples, std::vector<std::string>& new_log) {
-    if (new_events.empty() && !new_dropped && new_samples.empty() && new_log.empty()) return;
+  // Hands `fresh` over (and empties it); calls wake() when the pending batch turns non-empty.
+  void publish(MonitorBatch& fresh) {
+    if (fresh.events.empty() && !fresh.dropped_events && fresh.samples.empty() &&
+        fresh.log.empty() && fresh.faults.empty() && fresh.inspections.empty()) {
+      return;
+    }
+    // The latest per rank replaces what the caller has not taken yet.
+    const auto merge = [](auto& into, auto& from) {
+      for (auto& item : from) {
+        auto it = std::find_if(into.begin(), into.end(),
+                               [&](const auto& x) { return x.rank == item.rank; });
+        if (it != into.end())
+          *it = std::move(item);
+        else
+          into.push_back(std::move(item));
+      }
+    };
     std::function<void()> call;
     {
       std::lock_guard lock(mu);
-      for (RankedEvent& e : new_events) events.push_back(std::move(e));
-      dropped += new_dropped;
+      for (RankedEvent& e : fresh.events) events.push_back(std::move(e));
+      pending.dropped_events += fresh.dropped_events;
       while (events.size() > options.max_pending_events) {
         events.pop_front();
-        ++dropped;
+        ++pending.dropped_events;
       }
-      for (NodeSample& s : new_samples) {
-        auto it = std::find_if(samples.begin(), samples.end(),
-                               [&](const NodeSample& x) { return x.rank == s.rank; });
-        if (it != samples.end())
-          *it = std::move(s);
-        else
-          samples.push_back(std::move(s));
-      }
-      for (std::string& line : new_log) log.push_back(std::move(line));
+      merge(pending.samples, fresh.samples);
+      merge(pending.inspections, fresh.inspections);
+      for (std::string& line : fresh.log) pending.log.push_back(std::move(line));
+      for (FaultOutcome& f : fresh.faults) pending.faults.push_back(std::move(f));
       if (!notified && wake) {
         notified = true;
         call = wake;
       }
     }
-    new_events.clear();
-    new_samples.clear();
-    new_log.clear();
+    fresh = MonitorBatch{};
     if (call) call();
   }
 
@@ -204,56 +216,106 @@ struct ClusterMonitor::Impl {
         lose(w, "control channel lost: " + why, lines);
       }
     }
+    s.pid = n.pid;
     s.process_alive =
         local ? state == ProcessState::running || state == ProcessState::stopped : s.answering;
     s.stopped = state == ProcessState::stopped;
+    s.condition = faults->condition(n.rank);
     if (s.time_us == 0) s.time_us = wall_micros();
     w.answering = s.answering;
     return s;
   }
 
+  void apply_fault(const FaultStep& step, std::vector<Watch>& watches, MonitorBatch& out) {
+    FaultOutcome outcome{step, false, {}};
+    outcome.ok = faults->apply(step, outcome.message);
+    out.log.push_back(outcome.ok
+                          ? outcome.message
+                          : std::string(fault_name(step.kind)) + " failed: " + outcome.message);
+    if (outcome.ok && (step.kind == FaultKind::kill || step.kind == FaultKind::restart)) {
+      for (int rank : step.ranks) {
+        Watch& w = watches[static_cast<std::size_t>(rank - 1)];
+        lose(w, step.kind == FaultKind::kill ? "killed" : "restarted", out.log);
+        if (step.kind == FaultKind::restart) {  // follow the new process at once
+          w.retry = kFirstRetry;
+          w.next_connect = Clock::now();
+        }
+      }
+    }
+    out.faults.push_back(std::move(outcome));
+    poll_now = true;
+  }
+
+  void inspect(int rank, std::vector<Watch>& watches, MonitorBatch& out) {
+    InspectAnswer answer;
+    answer.rank = rank;
+    answer.time_us = wall_micros();
+    if (rank < 1 || rank > static_cast<int>(watches.size())) {
+      answer.error = "no such rank";
+    } else if (Watch& w = watches[static_cast<std::size_t>(rank - 1)]; !w.poller) {
+      answer.error = "node not connected";
+    } else if (auto reply = w.poller->request({{"cmd", "inspect"}}, kRequestTimeout, answer.error);
+               !reply) {
+      if (!w.poller->connected()) lose(w, "control channel lost: " + answer.error, out.log);
+    } else if (!reply->value("ok", false)) {
+      answer.error = reply->value("error", std::string("refused"));
+    } else {
+      answer.ok = true;
+      answer.time_us = reply->value("time_us", answer.time_us);
+      answer.engine = std::move((*reply)["engine"]);
+    }
+    out.inspections.push_back(std::move(answer));
+  }
+
   void run() {
+    FaultOptions fault_options;
+    fault_options.restart_killed_on_undo = options.restart_killed_on_stop;
+    faults = std::make_unique<FaultController>(cluster, fault_options);
     std::vector<Watch> watches(cluster.nodes.size());
     for (std::size_t i = 0; i < watches.size(); ++i) watches[i].info = &cluster.nodes[i];
-    std::vector<RankedEvent> new_events;
-    std::vector<NodeSample> new_samples;
-    std::vector<std::string> lines;
-    std::uint64_t new_dropped = 0;
+    MonitorBatch out;
     auto next_poll = Clock::now();
     while (!stopping) {
       for (Watch& w : watches) {
-        if (!w.events && Clock::now() >= w.next_connect) connect(w, lines);
+        if (!w.events && Clock::now() >= w.next_connect) connect(w, out.log);
       }
       for (Watch& w : watches) {
         std::string why;
         while (w.events) {
           auto batch = w.events->next_events(milliseconds(0), why);
           if (!batch) {
-            if (!why.empty()) lose(w, "event stream lost: " + why, lines);
+            if (!why.empty()) lose(w, "event stream lost: " + why, out.log);
             break;
           }
-          new_dropped += batch->dropped;
+          out.dropped_events += batch->dropped;
           if (!batch->events.empty()) w.next_seq = batch->events.back().seq + 1;
           for (wire::EventRecord& e : batch->events) {
-            new_events.push_back({w.info->rank, std::move(e)});
+            out.events.push_back({w.info->rank, std::move(e)});
           }
         }
       }
-      if (Clock::now() >= next_poll) {
-        for (Watch& w : watches) new_samples.push_back(sample(w, lines));
-        // Self-pacing: the interval counts from the end of a sweep, so slow nodes slow it.
-        next_poll = Clock::now() + options.poll_interval;
-      }
-      std::deque<std::function<void(std::vector<Watch>&)>> todo;
+      // Commands before the sweep, so that samples published with a fault's outcome show it.
+      std::deque<Command> todo;
       {
         std::lock_guard lock(mu);
         todo.swap(commands);
+        inspect_queued.clear();
       }
-      for (auto& command : todo) command(watches);
-      publish(new_events, new_dropped, new_samples, lines);
-      new_dropped = 0;
+      for (auto& command : todo) command(watches, out);
+      if (poll_now || Clock::now() >= next_poll) {
+        for (Watch& w : watches) out.samples.push_back(sample(w, out.log));
+        // Self-pacing: the interval counts from the end of a sweep, so slow nodes slow it.
+        next_poll = Clock::now() + options.poll_interval;
+        poll_now = false;
+      }
+      publish(out);
       wait(watches, next_poll);
     }
+    // Leave the cluster as it was found (as far as this monitor changed it).
+    std::string undone;
+    if (!faults->undo_all(undone)) out.log.push_back(undone);
+    faults.reset();
+    publish(out);
   }
 
   // Sleeps until an event stream has bytes, a command or stop() arrives, or the next poll.
@@ -299,27 +361,21 @@ void ClusterMonitor::stop() {
 }
 
 MonitorBatch ClusterMonitor::take() {
-  MonitorBatch batch;
   std::lock_guard lock(impl_->mu);
+  MonitorBatch batch = std::exchange(impl_->pending, MonitorBatch{});
   batch.events.assign(std::make_move_iterator(impl_->events.begin()),
                       std::make_move_iterator(impl_->events.end()));
   impl_->events.clear();
-  batch.dropped_events = std::exchange(impl_->dropped, 0);
-  batch.samples = std::move(impl_->samples);
-  impl_->samples.clear();
-  batch.log = std::move(impl_->log);
-  impl_->log.clear();
   impl_->notified = false;
   return batch;
 }
 
 void ClusterMonitor::broadcast(int origin_rank, std::size_t size, const std::string& group) {
-  impl_->queue([this, origin_rank, size, group](std::vector<Watch>& watches) {
-    std::vector<std::string> lines;
+  impl_->queue([origin_rank, size, group](std::vector<Watch>& watches, MonitorBatch& out) {
     std::string line = "broadcast from rank " + std::to_string(origin_rank) + ": ";
     if (origin_rank < 1 || origin_rank > static_cast<int>(watches.size())) {
       line += "no such rank";
-    } else if (Watch& w = watches[origin_rank - 1]; !w.poller) {
+    } else if (Watch& w = watches[static_cast<std::size_t>(origin_rank - 1)]; !w.poller) {
       line += "node not connected";
     } else {
       std::string why;
@@ -332,65 +388,36 @@ void ClusterMonitor::broadcast(int origin_rank, std::size_t size, const std::str
       else
         line += "id " + answer->value("id", std::string("?"));
     }
-    lines.push_back(std::move(line));
-    std::vector<RankedEvent> no_events;
-    std::vector<NodeSample> no_samples;
-    impl_->publish(no_events, 0, no_samples, lines);
+    out.log.push_back(std::move(line));
   });
 }
 
-namespace {
-
-void signal_node(const ClusterInfo& cluster, int rank, int sig, const char* what,
-                 std::vector<std::string>& lines) {
-  const NodeInfo* n = cluster.by_rank(rank);
-  std::string line = std::string(what) + " rank " + std::to_string(rank) + ": ";
-  std::string why;
-  if (!n) {
-    line += "no such rank";
-  } else if (!process_has_argument(n->pid, n->token) || !process_alive(n->pid)) {
-    line += "process " + std::to_string(n->pid) + " is not running";
-  } else if (!send_signal(n->pid, sig, why)) {
-    line += why;
-  } else {
-    line += "done";
-    if (sig == SIGKILL) reap_child(n->pid);
-  }
-  lines.push_back(std::move(line));
+void ClusterMonitor::fault(FaultStep step) {
+  impl_->queue(
+      [impl = impl_.get(), step = std::move(step)](std::vector<Watch>& watches, MonitorBatch& out) {
+        impl->apply_fault(step, watches, out);
+      });
 }
-
-}  // namespace
 
 void ClusterMonitor::kill(int rank) {
-  impl_->queue([this, rank](std::vector<Watch>& watches) {
-    std::vector<std::string> lines;
-    signal_node(cluster_, rank, SIGKILL, "kill", lines);
-    if (rank >= 1 && rank <= static_cast<int>(watches.size())) {
-      impl_->lose(watches[rank - 1], "killed", lines);
-    }
-    std::vector<RankedEvent> no_events;
-    std::vector<NodeSample> no_samples;
-    impl_->publish(no_events, 0, no_samples, lines);
-  });
+  fault(FaultStep{FaultKind::kill, {rank}});
 }
 
 void ClusterMonitor::pause(int rank) {
-  impl_->queue([this, rank](std::vector<Watch>&) {
-    std::vector<std::string> lines;
-    signal_node(cluster_, rank, SIGSTOP, "pause", lines);
-    std::vector<RankedEvent> no_events;
-    std::vector<NodeSample> no_samples;
-    impl_->publish(no_events, 0, no_samples, lines);
-  });
+  fault(FaultStep{FaultKind::stop, {rank}});
 }
 
 void ClusterMonitor::resume(int rank) {
-  impl_->queue([this, rank](std::vector<Watch>&) {
-    std::vector<std::string> lines;
-    signal_node(cluster_, rank, SIGCONT, "resume", lines);
-    std::vector<RankedEvent> no_events;
-    std::vector<NodeSample> no_samples;
-    impl_->publish(no_events, 0, no_samples, lines);
+  fault(FaultStep{FaultKind::resume, {rank}});
+}
+
+void ClusterMonitor::inspect(int rank) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!impl_->inspect_queued.insert(rank).second) return;
+  }
+  impl_->queue([impl = impl_.get(), rank](std::vector<Watch>& watches, MonitorBatch& out) {
+    impl->inspect(rank, watches, out);
   });
 }
 

@@ -16,6 +16,12 @@ QString statusName(NodeStatus status) {
       return QStringLiteral("exited");
     case NodeStatus::not_answering:
       return QStringLiteral("not answering");
+    case NodeStatus::muted:
+      return QStringLiteral("muted");
+    case NodeStatus::partitioned:
+      return QStringLiteral("partitioned");
+    case NodeStatus::restarting:
+      return QStringLiteral("restarting");
   }
   return QStringLiteral("unknown");
 }
@@ -34,6 +40,12 @@ QColor statusColor(NodeStatus status) {
       return QColor(0x8e, 0x44, 0xad);
     case NodeStatus::not_answering:
       return QColor(0xe6, 0x6a, 0x2c);
+    case NodeStatus::muted:
+      return QColor(0x5c, 0x6b, 0xc0);
+    case NodeStatus::partitioned:
+      return QColor(0x00, 0x83, 0x8f);
+    case NodeStatus::restarting:
+      return QColor(0x1e, 0x88, 0xe5);
   }
   return QColor(Qt::gray);
 }

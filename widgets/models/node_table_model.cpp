@@ -26,7 +26,10 @@ constexpr std::array<ColumnInfo, NodeTableModel::ColumnCount> kColumns{{
     {"Rank", "Position of the node in ascending id order (1-based)", true},
     {"Id", "First 8 hex characters of the node id (hover a cell for all 64)", false},
     {"Role", "Role in the address book", false},
-    {"Status", "alive, stopped (SIGSTOP), killed, exited or not answering", false},
+    {"Status",
+     "alive, muted, partitioned, stopped (SIGSTOP), killed, restarting, exited or not "
+     "answering",
+     false},
     {"PID", "Process id of the node", true},
     {"Peers", "Peer connections up / peers in the address book", true},
     {"Delivered", "Broadcasts handed to the application", true},
@@ -78,12 +81,29 @@ void NodeTableModel::clear() {
 NodeStatus NodeTableModel::deriveStatus(const cluster::NodeSample& sample, bool killed_by_user) {
   if (!sample.process_alive) return killed_by_user ? NodeStatus::killed : NodeStatus::exited;
   if (sample.stopped) return NodeStatus::stopped;
-  return sample.answering ? NodeStatus::alive : NodeStatus::not_answering;
+  if (!sample.answering) return NodeStatus::not_answering;
+  switch (sample.condition) {
+    case cluster::NodeCondition::partitioned:
+      return NodeStatus::partitioned;
+    case cluster::NodeCondition::muted:
+      return NodeStatus::muted;
+    default:
+      return NodeStatus::alive;
+  }
+}
+
+bool NodeTableModel::refreshStatus(Row& row) {
+  NodeStatus status = row.restarting ? NodeStatus::restarting : row.sampled;
+  if (status == NodeStatus::exited && row.killed_by_user) status = NodeStatus::killed;
+  if (status == row.status) return false;
+  row.status = status;
+  return true;
 }
 
 void NodeTableModel::applySamples(const std::vector<cluster::NodeSample>& samples) {
   int first_counter_row = -1, last_counter_row = -1;
   int first_status_row = -1, last_status_row = -1;
+  int first_pid_row = -1, last_pid_row = -1;
   auto widen = [](int& first, int& last, int row) {
     first = first < 0 ? row : std::min(first, row);
     last = std::max(last, row);
@@ -92,10 +112,11 @@ void NodeTableModel::applySamples(const std::vector<cluster::NodeSample>& sample
     const int index = rowOfRank(sample.rank);
     if (index < 0) continue;
     Row& row = rows_[static_cast<std::size_t>(index)];
-    const NodeStatus status = deriveStatus(sample, row.killed_by_user);
-    if (status != row.status) {
-      row.status = status;
-      widen(first_status_row, last_status_row, index);
+    row.sampled = deriveStatus(sample, row.killed_by_user);
+    if (refreshStatus(row)) widen(first_status_row, last_status_row, index);
+    if (sample.pid > 0 && sample.pid != row.pid) {  // restarted
+      row.pid = sample.pid;
+      widen(first_pid_row, last_pid_row, index);
     }
     // A node that is not answering reports no counters: keep the last ones it gave.
     if (!sample.answering) continue;
@@ -124,6 +145,10 @@ void NodeTableModel::applySamples(const std::vector<cluster::NodeSample>& sample
                      {Qt::DisplayRole, SortRole});
   }
   if (first_status_row >= 0) emitStatusChanged(first_status_row, last_status_row);
+  if (first_pid_row >= 0) {
+    emit dataChanged(index(first_pid_row, PidColumn), index(last_pid_row, PidColumn),
+                     {Qt::DisplayRole, SortRole});
+  }
 }
 
 void NodeTableModel::noteKilled(int rank) {
@@ -131,9 +156,37 @@ void NodeTableModel::noteKilled(int rank) {
   if (index < 0) return;
   Row& row = rows_[static_cast<std::size_t>(index)];
   row.killed_by_user = true;
-  if (row.status == NodeStatus::exited) {
-    row.status = NodeStatus::killed;
-    emitStatusChanged(index, index);
+  if (refreshStatus(row)) emitStatusChanged(index, index);
+}
+
+void NodeTableModel::noteFaultRequested(const cluster::FaultStep& step) {
+  if (step.kind != cluster::FaultKind::restart) return;
+  for (int rank : step.ranks) {
+    const int index = rowOfRank(rank);
+    if (index < 0) continue;
+    Row& row = rows_[static_cast<std::size_t>(index)];
+    row.restarting = true;
+    if (refreshStatus(row)) emitStatusChanged(index, index);
+  }
+}
+
+void NodeTableModel::applyFaultOutcomes(const std::vector<cluster::FaultOutcome>& outcomes) {
+  for (const cluster::FaultOutcome& outcome : outcomes) {
+    const auto kind = outcome.step.kind;
+    if (kind != cluster::FaultKind::restart && kind != cluster::FaultKind::kill) continue;
+    for (int rank : outcome.step.ranks) {
+      const int index = rowOfRank(rank);
+      if (index < 0) continue;
+      Row& row = rows_[static_cast<std::size_t>(index)];
+      if (kind == cluster::FaultKind::kill) {
+        row.killed_by_user = row.killed_by_user || outcome.ok;
+      } else {
+        row.restarting = false;
+        // A restarted node that dies later exited on its own.
+        if (outcome.ok) row.killed_by_user = false;
+      }
+      if (refreshStatus(row)) emitStatusChanged(index, index);
+    }
   }
 }
 

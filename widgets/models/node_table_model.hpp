@@ -47,8 +47,12 @@ class NodeTableModel : public QAbstractTableModel {
   void clear();
   // Samples for ranks without a row are ignored.
   void applySamples(const std::vector<cluster::NodeSample>& samples);
-  // The studio sent SIGKILL to `rank`: once its process is gone it shows as killed.
+  // The studio killed `rank`: once its process is gone it shows as killed (not exited).
   void noteKilled(int rank);
+  // A fault was requested: a restarted node shows as restarting until its outcome arrives.
+  void noteFaultRequested(const cluster::FaultStep& step);
+  // Outcomes arrive before the samples taken after them, which then show their effect.
+  void applyFaultOutcomes(const std::vector<cluster::FaultOutcome>& outcomes);
 
   int rowOfRank(int rank) const;  // -1 when unknown
   int rankAtRow(int row) const;
@@ -69,7 +73,9 @@ class NodeTableModel : public QAbstractTableModel {
     QString role;
     int pid = 0;
     bool killed_by_user = false;
+    bool restarting = false;
     NodeStatus status = NodeStatus::starting;
+    NodeStatus sampled = NodeStatus::starting;  // what the last sample said
     int peers_connected = 0;
     int peers_known = 0;
     std::uint64_t delivered = 0, duplicates = 0, drops = 0, queue_frames = 0;
@@ -79,6 +85,8 @@ class NodeTableModel : public QAbstractTableModel {
   QVariant displayValue(const Row& row, int column) const;
   QVariant sortValue(const Row& row, int column) const;
   void emitStatusChanged(int first_row, int last_row);
+  // Sets a row's shown status from its flags and last sample; true when it changed.
+  bool refreshStatus(Row& row);
 
   std::vector<Row> rows_;
   std::unordered_map<int, int> row_of_rank_;

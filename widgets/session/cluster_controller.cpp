@@ -2,8 +2,11 @@
 
 #include <QDir>
 #include <QMetaObject>
+#include <QStringList>
 #include <QTemporaryDir>
 #include <algorithm>
+
+#include "cluster/ranks.hpp"
 
 namespace rt::gui {
 
@@ -14,6 +17,45 @@ bool looksLikeError(const std::string& line) {
   return text.contains(QLatin1String("error"), Qt::CaseInsensitive) ||
          text.contains(QLatin1String("fail"), Qt::CaseInsensitive) ||
          text.contains(QLatin1String("refused"), Qt::CaseInsensitive);
+}
+
+QString ranksText(const std::vector<int>& ranks) {
+  return QString::fromStdString(cluster::describe_ranks(ranks));
+}
+
+// The request as the event log shows it; the monitor logs the outcome.
+QString describeFault(const cluster::FaultStep& step) {
+  using cluster::FaultKind;
+  const QString on = step.link
+                         ? QStringLiteral("link %1-%2").arg(step.link->first).arg(step.link->second)
+                         : ranksText(step.ranks);
+  switch (step.kind) {
+    case FaultKind::kill:
+      return QObject::tr("Kill %1 (SIGKILL)").arg(on);
+    case FaultKind::stop:
+      return QObject::tr("Stop %1 (SIGSTOP)").arg(on);
+    case FaultKind::resume:
+      return QObject::tr("Continue %1 (SIGCONT)").arg(on);
+    case FaultKind::restart:
+      return QObject::tr("Restart %1").arg(on);
+    case FaultKind::mute:
+      return QObject::tr("Mute %1").arg(on);
+    case FaultKind::unmute:
+      return QObject::tr("Unmute %1").arg(on);
+    case FaultKind::loss:
+      return QObject::tr("Loss %1% on %2").arg(step.percent, 0, 'g', 4).arg(on);
+    case FaultKind::delay:
+      return QObject::tr("Delay %1 ms on %2").arg(step.delay_ms).arg(on);
+    case FaultKind::partition: {
+      QStringList groups;
+      for (const auto& group : step.groups)
+        groups << QString::fromStdString(cluster::format_ranks(group));
+      return QObject::tr("Partition %1 from the rest").arg(groups.join(QStringLiteral(" / ")));
+    }
+    case FaultKind::heal:
+      return QObject::tr("Heal: clear every partition, loss and delay");
+  }
+  return QObject::tr("Fault");
 }
 
 }  // namespace
@@ -233,11 +275,16 @@ void ClusterController::startSession(cluster::ClusterInfo info) {
   stats_.mode = QString::fromStdString(info.mode);
   stats_.nodes = static_cast<int>(info.nodes.size());
   answering_.clear();
+  latest_.clear();
   events_since_stats_ = 0;
   dropped_logged_ = 0;
   auto_next_rank_ = 1;
   wake_pending_ = false;
-  monitor_ = std::make_unique<cluster::ClusterMonitor>(info);
+  // Stopping the monitor undoes its faults; a cluster it did not start gets its killed nodes
+  // back too, while one it started is about to be stopped anyway.
+  cluster::MonitorOptions monitor_options;
+  monitor_options.restart_killed_on_stop = !owns_cluster_;
+  monitor_ = std::make_unique<cluster::ClusterMonitor>(info, monitor_options);
   emit clusterReady(info);
   setState(State::live);
   monitor_->start([this] { requestDrain(); });
@@ -344,8 +391,19 @@ void ClusterController::drain() {
   events_since_stats_ += batch.events.size();
   stats_.events_total += batch.events.size();
   stats_.dropped_events += batch.dropped_events;
+  // Outcomes first: the samples of the same batch were taken after them.
+  if (!batch.faults.empty()) {
+    emit faultsFinished(batch.faults);
+    for (const cluster::FaultOutcome& outcome : batch.faults) {
+      if (!outcome.ok || outcome.step.kind != cluster::FaultKind::kill) continue;
+      for (int rank : outcome.step.ranks) emit nodeKilled(rank);
+    }
+  }
   if (!batch.samples.empty()) emit samplesArrived(batch.samples);
+  // Kept without copying: the receivers have seen them.
+  for (cluster::NodeSample& sample : batch.samples) latest_[sample.rank] = std::move(sample);
   if (!batch.events.empty()) emit eventsArrived(batch.events);
+  for (const cluster::InspectAnswer& answer : batch.inspections) emit inspected(answer);
   if (!batch.log.empty()) {
     std::vector<LogEntry> entries;
     entries.reserve(batch.log.size());
@@ -373,41 +431,91 @@ void ClusterController::publishStats() {
   emit statsChanged(stats_);
 }
 
-bool ClusterController::canCommand(int rank, const char* what) {
+bool ClusterController::canCommand(const QString& what, const std::vector<int>& ranks) {
   if (!monitor_ || state_ != State::live || !cluster_) {
-    log(LogLevel::error, tr("Cannot %1: no live cluster").arg(QLatin1String(what)));
+    log(LogLevel::error, tr("Cannot %1: no live cluster").arg(what));
     return false;
   }
-  if (!cluster_->by_rank(rank)) {
-    log(LogLevel::error, tr("Cannot %1: no node of rank %2").arg(QLatin1String(what)).arg(rank));
-    return false;
+  for (int rank : ranks) {
+    if (!cluster_->by_rank(rank)) {
+      log(LogLevel::error, tr("Cannot %1: no node of rank %2").arg(what).arg(rank));
+      return false;
+    }
   }
   return true;
 }
 
+const cluster::NodeSample* ClusterController::latestSample(int rank) const {
+  const auto it = latest_.find(rank);
+  return it == latest_.end() ? nullptr : &it->second;
+}
+
 void ClusterController::broadcast(int origin_rank, std::size_t size) {
-  if (!canCommand(origin_rank, "broadcast")) return;
+  if (!canCommand(tr("broadcast"), {origin_rank})) return;
   log(LogLevel::action, tr("Broadcast of %1 bytes from rank %2").arg(size).arg(origin_rank));
   monitor_->broadcast(origin_rank, size);
 }
 
+void ClusterController::fault(const cluster::FaultStep& step) {
+  const QString what = describeFault(step);
+  if (!canCommand(what, step.ranks)) return;
+  if (step.kind == cluster::FaultKind::partition) {
+    std::string error;
+    if (!cluster::check_partition(step.groups, static_cast<int>(cluster_->nodes.size()), error)) {
+      log(LogLevel::error, tr("Cannot %1: %2").arg(what, QString::fromStdString(error)));
+      return;
+    }
+  }
+  log(LogLevel::action, what);
+  emit faultRequested(step);
+  monitor_->fault(step);
+}
+
 void ClusterController::kill(int rank) {
-  if (!canCommand(rank, "kill")) return;
-  log(LogLevel::action, tr("Kill rank %1 (SIGKILL)").arg(rank));
-  monitor_->kill(rank);
-  emit nodeKilled(rank);
+  fault({cluster::FaultKind::kill, {rank}});
 }
 
 void ClusterController::pause(int rank) {
-  if (!canCommand(rank, "stop")) return;
-  log(LogLevel::action, tr("Stop rank %1 (SIGSTOP)").arg(rank));
-  monitor_->pause(rank);
+  fault({cluster::FaultKind::stop, {rank}});
 }
 
 void ClusterController::resume(int rank) {
-  if (!canCommand(rank, "continue")) return;
-  log(LogLevel::action, tr("Continue rank %1 (SIGCONT)").arg(rank));
-  monitor_->resume(rank);
+  fault({cluster::FaultKind::resume, {rank}});
+}
+
+void ClusterController::restart(int rank) {
+  fault({cluster::FaultKind::restart, {rank}});
+}
+
+void ClusterController::mute(int rank, bool on) {
+  fault({on ? cluster::FaultKind::mute : cluster::FaultKind::unmute, {rank}});
+}
+
+void ClusterController::loss(int rank, double percent) {
+  cluster::FaultStep step{cluster::FaultKind::loss, {rank}};
+  step.percent = percent;
+  fault(step);
+}
+
+void ClusterController::delay(int rank, int delay_ms) {
+  cluster::FaultStep step{cluster::FaultKind::delay, {rank}};
+  step.delay_ms = delay_ms;
+  fault(step);
+}
+
+void ClusterController::partition(const std::vector<std::vector<int>>& groups) {
+  cluster::FaultStep step{cluster::FaultKind::partition};
+  step.groups = groups;
+  fault(step);
+}
+
+void ClusterController::heal() {
+  fault({cluster::FaultKind::heal});
+}
+
+void ClusterController::inspect(int rank) {
+  // Polled by open inspectors: no log line, and no error when the session has ended.
+  if (monitor_ && state_ == State::live) monitor_->inspect(rank);
 }
 
 void ClusterController::setAutoBroadcast(double per_second, std::size_t size) {

@@ -60,9 +60,24 @@ class ClusterController : public QObject {
   void shutdown();
 
   void broadcast(int origin_rank, std::size_t size);
-  void kill(int rank);
-  void pause(int rank);
-  void resume(int rank);
+  // Any fault, applied on the monitor thread. The request is logged at once; its outcome comes
+  // back as faultsFinished() and a log line, with samples that already show its effect.
+  void fault(const cluster::FaultStep& step);
+  void kill(int rank);    // SIGKILL
+  void pause(int rank);   // SIGSTOP
+  void resume(int rank);  // SIGCONT
+  void restart(int rank);
+  void mute(int rank, bool on);
+  void loss(int rank, double percent);
+  void delay(int rank, int delay_ms);
+  // Each group reaches only itself; the ranks in no group form one more group.
+  void partition(const std::vector<std::vector<int>>& groups);
+  void heal();  // no partition, loss or delay left
+  // Asks the node for its engine's snapshot; the answer comes back as inspected().
+  void inspect(int rank);
+  // The latest sample of a node in this session (nullptr before its first one).
+  const cluster::NodeSample* latestSample(int rank) const;
+  const std::unordered_map<int, cluster::NodeSample>& latestSamples() const { return latest_; }
   // Broadcasts `per_second` times a second from the answering nodes in turn; 0 turns it off.
   void setAutoBroadcast(double per_second, std::size_t size);
   double autoBroadcastRate() const { return auto_rate_; }
@@ -82,7 +97,10 @@ class ClusterController : public QObject {
   void samplesArrived(const std::vector<rt::cluster::NodeSample>& samples);
   void eventsArrived(const std::vector<rt::cluster::RankedEvent>& events);
   void logged(const std::vector<rt::gui::LogEntry>& entries);
-  void nodeKilled(int rank);
+  void nodeKilled(int rank);  // a kill from the studio succeeded
+  void faultRequested(const rt::cluster::FaultStep& step);
+  void faultsFinished(const std::vector<rt::cluster::FaultOutcome>& outcomes);
+  void inspected(const rt::cluster::InspectAnswer& answer);
   void statsChanged(const rt::gui::SessionStats& stats);
   void failed(const QString& reason);
   void shutdownFinished();
@@ -109,7 +127,7 @@ class ClusterController : public QObject {
   void autoBroadcastTick();
   void startAutoTimer();
   void publishStats();
-  bool canCommand(int rank, const char* what);
+  bool canCommand(const QString& what, const std::vector<int>& ranks = {});
 
   State state_ = State::idle;
   bool owns_cluster_ = false;
@@ -138,6 +156,7 @@ class ClusterController : public QObject {
   std::uint64_t events_since_stats_ = 0;
   std::uint64_t dropped_logged_ = 0;
   std::unordered_map<int, bool> answering_;
+  std::unordered_map<int, cluster::NodeSample> latest_;  // by rank, this session
   SessionStats stats_;
 };
 

@@ -4,6 +4,7 @@
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QSpinBox>
+#include <QStyle>
 
 namespace rt::gui {
 
@@ -53,16 +54,33 @@ ClusterToolBar::ClusterToolBar(QWidget* parent) : QToolBar(tr("Cluster"), parent
     if (rate_->value() > 0) emit_auto();
   });
 
-  addSeparator();
-  kill_ = addAction(QIcon(QStringLiteral(":/icons/kill.svg")), tr("Kill"));
-  kill_->setToolTip(tr("Kill the selected node (SIGKILL)"));
-  connect(kill_, &QAction::triggered, this, &ClusterToolBar::killRequested);
-  pause_ = addAction(QIcon(QStringLiteral(":/icons/pause.svg")), tr("Stop"));
-  pause_->setToolTip(tr("Stop the selected node (SIGSTOP)"));
-  connect(pause_, &QAction::triggered, this, &ClusterToolBar::pauseRequested);
-  resume_ = addAction(QIcon(QStringLiteral(":/icons/resume.svg")), tr("Continue"));
-  resume_->setToolTip(tr("Continue the selected node (SIGCONT)"));
-  connect(resume_, &QAction::triggered, this, &ClusterToolBar::resumeRequested);
+  // Every node action; the toolbar shows the frequent ones, the Node menu all of them.
+  const std::map<NodeAction, QIcon> icons{
+      {NodeAction::kill, QIcon(QStringLiteral(":/icons/kill.svg"))},
+      {NodeAction::stop, QIcon(QStringLiteral(":/icons/pause.svg"))},
+      {NodeAction::resume, QIcon(QStringLiteral(":/icons/resume.svg"))},
+      {NodeAction::restart, style()->standardIcon(QStyle::SP_BrowserReload)},
+      {NodeAction::inspect, style()->standardIcon(QStyle::SP_FileDialogContentsView)},
+  };
+  for (const NodeActionEntry& entry : nodeActionLayout()) {
+    const auto icon = icons.find(entry.action);
+    auto* action = new QAction(icon == icons.end() ? QIcon() : icon->second,
+                               nodeActionText(entry.action), this);
+    action->setToolTip(nodeActionToolTip(entry.action) +
+                       (nodeActionNeedsNode(entry.action) ? tr(" (selected node)") : QString()));
+    connect(action, &QAction::triggered, this,
+            [this, kind = entry.action] { emit nodeActionRequested(kind); });
+    actions_[entry.action] = action;
+  }
+  actions_[NodeAction::inspect]->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_I));
+  for (NodeAction shown : {NodeAction::kill, NodeAction::stop, NodeAction::resume,
+                           NodeAction::restart, NodeAction::mute, NodeAction::unmute,
+                           NodeAction::partition, NodeAction::heal, NodeAction::inspect}) {
+    if (shown == NodeAction::kill || shown == NodeAction::mute || shown == NodeAction::inspect) {
+      addSeparator();
+    }
+    addAction(actions_[shown]);
+  }
   updateEnabled();
 }
 
@@ -90,7 +108,9 @@ void ClusterToolBar::setNodeSelected(bool selected) {
 
 void ClusterToolBar::updateEnabled() {
   broadcast_->setEnabled(live_);
-  for (QAction* action : {kill_, pause_, resume_}) action->setEnabled(live_ && selected_);
+  for (const auto& [kind, action] : actions_) {
+    action->setEnabled(live_ && (selected_ || !nodeActionNeedsNode(kind)));
+  }
 }
 
 }  // namespace rt::gui

@@ -1,10 +1,14 @@
 // The session toolbar: broadcast (from the selected node, or rank 1), payload size, an
-// automatic broadcast rate, and the fault actions on the selected node. It only emits
-// requests; MainWindow routes them to the ClusterController.
+// automatic broadcast rate, and the node actions (faults on the selected node, partition and
+// heal on the cluster, inspect). It owns one QAction per NodeAction, also used by the Node
+// menu, and only emits requests; MainWindow routes them.
 #pragma once
 
 #include <QToolBar>
 #include <cstddef>
+#include <map>
+
+#include "views/node_actions.hpp"
 
 class QAction;
 class QDoubleSpinBox;
@@ -26,24 +30,22 @@ class ClusterToolBar : public QToolBar {
   void setNodeSelected(bool selected);
 
   QAction* broadcastAction() const { return broadcast_; }
-  QAction* killAction() const { return kill_; }
-  QAction* pauseAction() const { return pause_; }
-  QAction* resumeAction() const { return resume_; }
+  QAction* nodeAction(NodeAction action) const { return actions_.at(action); }
+  QAction* killAction() const { return nodeAction(NodeAction::kill); }
+  QAction* pauseAction() const { return nodeAction(NodeAction::stop); }
+  QAction* resumeAction() const { return nodeAction(NodeAction::resume); }
 
  signals:
   void broadcastRequested(std::size_t size);
   void autoBroadcastChanged(double per_second, std::size_t size);
-  void killRequested();
-  void pauseRequested();
-  void resumeRequested();
+  // On the selected node when nodeActionNeedsNode(action).
+  void nodeActionRequested(rt::gui::NodeAction action);
 
  private:
   void updateEnabled();
 
   QAction* broadcast_;
-  QAction* kill_;
-  QAction* pause_;
-  QAction* resume_;
+  std::map<NodeAction, QAction*> actions_;
   QSpinBox* size_;
   QDoubleSpinBox* rate_;
   bool live_ = false;

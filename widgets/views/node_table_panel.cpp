@@ -46,6 +46,10 @@ NodeTablePanel::NodeTablePanel(NodeTableModel* model, QWidget* parent)
   view_->setItemDelegateForColumn(NodeTableModel::StatusColumn, new StatusBadgeDelegate(view_));
   view_->setContextMenuPolicy(Qt::CustomContextMenu);
   connect(view_, &QWidget::customContextMenuRequested, this, &NodeTablePanel::showContextMenu);
+  connect(view_, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex& index) {
+    const int rank = index.data(NodeTableModel::RankRole).toInt();
+    if (rank > 0) emit actionRequested(NodeAction::inspect, rank);
+  });
   connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this,
           [this] { emit selectedRankChanged(selectedRank()); });
   connect(model_, &QAbstractItemModel::modelReset, this,
@@ -120,23 +124,25 @@ void NodeTablePanel::showContextMenu(const QPoint& position) {
   if (!index.isValid()) return;
   const int rank = index.data(NodeTableModel::RankRole).toInt();
   const auto status = static_cast<NodeStatus>(index.data(NodeTableModel::StatusRole).toInt());
-  const bool gone = status == NodeStatus::killed || status == NodeStatus::exited;
   QMenu menu(this);
-  menu.addSection(tr("Rank %1").arg(rank));
+  menu.addSection(tr("Rank %1 (%2)").arg(rank).arg(statusName(status)));
   QAction* broadcast = menu.addAction(tr("Broadcast from this node"));
   broadcast->setEnabled(isAnswering(status));
-  menu.addSeparator();
-  QAction* pause = menu.addAction(tr("Stop (SIGSTOP)"));
-  pause->setEnabled(!gone && status != NodeStatus::stopped);
-  QAction* resume = menu.addAction(tr("Continue (SIGCONT)"));
-  resume->setEnabled(status == NodeStatus::stopped);
-  QAction* kill = menu.addAction(tr("Kill (SIGKILL)"));
-  kill->setEnabled(!gone);
+  for (const NodeActionEntry& entry : nodeActionLayout()) {
+    if (entry.separator_before) menu.addSeparator();
+    QAction* action = menu.addAction(nodeActionText(entry.action));
+    action->setToolTip(nodeActionToolTip(entry.action));
+    action->setEnabled(nodeActionAllowed(entry.action, status));
+    action->setData(static_cast<int>(entry.action));
+  }
+  menu.setToolTipsVisible(true);
   QAction* chosen = menu.exec(view_->viewport()->mapToGlobal(position));
-  if (chosen == broadcast) emit broadcastRequested(rank);
-  if (chosen == pause) emit pauseRequested(rank);
-  if (chosen == resume) emit resumeRequested(rank);
-  if (chosen == kill) emit killRequested(rank);
+  if (!chosen) return;
+  if (chosen == broadcast) {
+    emit broadcastRequested(rank);
+  } else {
+    emit actionRequested(static_cast<NodeAction>(chosen->data().toInt()), rank);
+  }
 }
 
 }  // namespace rt::gui

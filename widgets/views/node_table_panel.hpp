@@ -1,10 +1,13 @@
 // The cluster panel: a filter box over a sortable QTableView of NodeTableModel (through a
-// QSortFilterProxyModel), with status badges and a per-node context menu for fault actions.
+// QSortFilterProxyModel), with status badges, a per-node context menu for fault actions, and
+// double-click to inspect a node.
 #pragma once
 
 #include <QWidget>
 #include <optional>
 #include <vector>
+
+#include "views/node_actions.hpp"
 
 class QLineEdit;
 class QSortFilterProxyModel;
@@ -27,9 +30,7 @@ class NodeTablePanel : public QWidget {
  signals:
   void selectedRankChanged(std::optional<int> rank);
   void broadcastRequested(int rank);
-  void killRequested(int rank);
-  void pauseRequested(int rank);
-  void resumeRequested(int rank);
+  void actionRequested(rt::gui::NodeAction action, int rank);
 
  private:
   bool eventFilter(QObject* watched, QEvent* event) override;
