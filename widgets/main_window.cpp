@@ -2,6 +2,7 @@
 
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QFileDialog>
 #include <QMenuBar>
 
 #include "models/event_log_model.hpp"
@@ -13,11 +14,13 @@
 #include "plots/studio_plots.hpp"
 #include "plots/traffic_plot.hpp"
 #include "session/cluster_controller.hpp"
+#include "session/replay_driver.hpp"
 #include "views/cluster_toolbar.hpp"
 #include "views/event_log_panel.hpp"
 #include "views/inspector/inspector_hub.hpp"
 #include "views/node_actions.hpp"
 #include "views/node_table_panel.hpp"
+#include "views/replay_bar.hpp"
 #include "views/session_status_bar.hpp"
 #include "views/tree/tree_controls.hpp"
 #include "views/tree/tree_panel.hpp"
@@ -40,6 +43,9 @@ MainWindow::MainWindow(ClusterController* controller, QWidget* parent)
   setDockNestingEnabled(true);
   setDockOptions(AnimatedDocks | AllowNestedDocks | AllowTabbedDocks);
   addToolBar(Qt::TopToolBarArea, toolbar_);
+  replay_bar_ = new ReplayBar(this);
+  addToolBar(Qt::TopToolBarArea, replay_bar_);
+  replay_bar_->hide();  // shown while a recording plays
   setStatusBar(status_bar_);
 
   // The live tree takes the centre; the node table sits on its left, traffic, plots and the
@@ -140,6 +146,11 @@ void MainWindow::addPlots() {
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("Open &recording…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a recording"), QString(),
+                                                      tr("Recordings (*.rtrec);;All files (*)"));
+    if (!path.isEmpty()) openRecording(path);
+  });
   file->addAction(tr("Open &comparison…"), this, [this] {
     compare_dock_->show();
     compare_dock_->raise();
@@ -191,6 +202,10 @@ void MainWindow::wireController() {
           &NodeTableModel::applyFaultOutcomes);
   connect(controller, &ClusterController::stateChanged, this,
           [this](ClusterController::State state) {
+            const bool replaying = state == ClusterController::State::replaying;
+            replay_bar_->setDriver(replaying ? controller_->replayDriver() : nullptr);
+            replay_bar_->setVisible(replaying || controller_->replayDriver());
+            toolbar_->setVisible(!replaying);
             status_bar_->setState(state, controller_->stateName());
             toolbar_->setClusterLive(state == ClusterController::State::live);
           });
@@ -201,6 +216,22 @@ void MainWindow::wireController() {
           [this](const QString& reason) { status_bar_->showMessage(reason); });
   status_bar_->setState(controller->state(), controller->stateName());
   toolbar_->setClusterLive(controller->state() == ClusterController::State::live);
+}
+
+void MainWindow::openRecording(const QString& file) {
+  using State = ClusterController::State;
+  const State state = controller_->state();
+  if (state == State::idle || state == State::stopped || state == State::failed) {
+    controller_->replay(file);
+    return;
+  }
+  // A live session (or another recording) closes first; the nodes it launched are stopped.
+  auto* once = new QObject(this);
+  connect(controller_, &ClusterController::shutdownFinished, once, [this, once, file] {
+    once->deleteLater();
+    controller_->replay(file);
+  });
+  controller_->shutdown();
 }
 
 int MainWindow::commandRank() const {

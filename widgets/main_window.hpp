@@ -15,6 +15,7 @@ class InspectorHub;
 class NodeCommands;
 class NodeTableModel;
 class NodeTablePanel;
+class ReplayBar;
 class SessionStatusBar;
 class StudioPlots;
 class TrafficPlot;
@@ -37,6 +38,9 @@ class MainWindow : public QMainWindow {
   // After this, closing the window closes it; before, a close asks for quitRequested() so the
   // cluster can be stopped first.
   void allowClose() { close_allowed_ = true; }
+  ReplayBar* replayBar() const { return replay_bar_; }
+  // Plays a recording in this window, closing the live session first if there is one.
+  void openRecording(const QString& file);
 
  signals:
   void quitRequested();
@@ -67,6 +71,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* nodes_dock_ = nullptr;
   QDockWidget* traffic_dock_ = nullptr;
   QDockWidget* log_dock_ = nullptr;
+  ReplayBar* replay_bar_ = nullptr;
   StudioPlots* plots_ = nullptr;
   QList<QDockWidget*> plot_docks_;
   QDockWidget* compare_dock_ = nullptr;

@@ -40,6 +40,8 @@ struct StudioOptions {
   double quit_after = 0;
   int inspect = 0;
   std::string layout = "ring";
+  std::string replay;
+  double after = 0;  // with --screenshot: seconds after the session is up
 };
 
 // Seconds of non-zero cluster traffic the plot shows before the screenshot is taken.
@@ -140,8 +142,19 @@ int main(int argc, char** argv) {
   cli.add_option("--layout", options.layout, "Initial layout of the broadcast tree view")
       ->check(CLI::IsMember({"ring", "tree"}))
       ->capture_default_str();
+  auto* replay = cli.add_option("--replay", options.replay,
+                                "Play this recording (raintree-lab scenario --record) instead of "
+                                "running a cluster: the same views, no nodes")
+                     ->check(CLI::ExistingFile);
+  cli.add_option("--after", options.after,
+                 "With --screenshot: take it this many seconds after the cluster (or recording) "
+                 "is up, instead of once traffic and the tree are animating")
+      ->check(CLI::PositiveNumber);
   attach->excludes(cli.get_option("--nodes"));
   attach->excludes(cli.get_option("--mode"));
+  replay->excludes(attach);
+  replay->excludes(cli.get_option("--nodes"));
+  replay->excludes(cli.get_option("--mode"));
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -249,11 +262,24 @@ int main(int argc, char** argv) {
     });
   };
 
-  if (!options.screenshot.empty()) {
+  using State = rt::gui::ClusterController::State;
+  if (!options.screenshot.empty() && options.after > 0) {
     QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, &app,
-                     [&](rt::gui::ClusterController::State state) {
-                       if (state != rt::gui::ClusterController::State::live) return;
-                       window.clusterToolBar()->setAutoRate(kScreenshotBroadcastRate);
+                     [&](State state) {
+                       if (state == State::live) {
+                         window.clusterToolBar()->setAutoRate(kScreenshotBroadcastRate);
+                       }
+                       if (state != State::live && state != State::replaying) return;
+                       QTimer::singleShot(static_cast<int>(options.after * 1000), &app,
+                                          [&] { takeScreenshot(); });
+                     });
+  } else if (!options.screenshot.empty()) {
+    QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, &app,
+                     [&](State state) {
+                       if (state != State::live && state != State::replaying) return;
+                       if (state == State::live) {
+                         window.clusterToolBar()->setAutoRate(kScreenshotBroadcastRate);
+                       }
                        QTimer::singleShot(kScreenshotGiveUpMs, &app, [&] {
                          if (screenshot_taken) return;
                          std::cerr << "raintree-studio: no traffic plotted after "
@@ -301,7 +327,9 @@ int main(int argc, char** argv) {
       std::cerr << "raintree-studio: " << error.toStdString() << '\n';
     }
   }
-  if (!options.attach.empty()) {
+  if (!options.replay.empty()) {
+    controller.replay(QString::fromStdString(options.replay));
+  } else if (!options.attach.empty()) {
     controller.attach(QString::fromStdString(options.attach));
   } else {
     rt::cluster::LaunchOptions launch;

@@ -1,5 +1,7 @@
 #include "session/cluster_controller.hpp"
 
+#include "session/replay_driver.hpp"
+
 #include <QDir>
 #include <QMetaObject>
 #include <QStringList>
@@ -105,6 +107,8 @@ QString ClusterController::stateName() const {
       return tr("attaching");
     case State::live:
       return tr("live");
+    case State::replaying:
+      return tr("replaying");
     case State::stopping:
       return tr("stopping");
     case State::stopped:
@@ -221,6 +225,45 @@ void ClusterController::attach(const QString& cluster_json) {
       &ClusterController::onAttachFinished);
 }
 
+void ClusterController::replay(const QString& recording) {
+  if (state_ != State::idle && state_ != State::stopped && state_ != State::failed) {
+    log(LogLevel::error, tr("A cluster session is already open"));
+    return;
+  }
+  owns_cluster_ = false;
+  cluster_.reset();
+  stats_ = SessionStats{};
+  delete replay_;
+  replay_ = new ReplayDriver(this);
+  connect(replay_, &ReplayDriver::clusterReady, this, [this](const cluster::ClusterInfo& info) {
+    cluster_ = info;
+    stats_.mode = QString::fromStdString(info.mode);
+    stats_.nodes = static_cast<int>(info.nodes.size());
+    emit clusterReady(info);
+  });
+  connect(replay_, &ReplayDriver::eventsArrived, this, [this](const auto& events) {
+    stats_.events_total += events.size();
+    emit eventsArrived(events);
+  });
+  connect(replay_, &ReplayDriver::samplesArrived, this, [this](const auto& samples) {
+    stats_.answering = static_cast<int>(std::count_if(
+        samples.begin(), samples.end(), [](const cluster::NodeSample& s) { return s.answering; }));
+    for (const cluster::NodeSample& sample : samples) latest_[sample.rank] = sample;
+    emit samplesArrived(samples);
+    emit statsChanged(stats_);
+  });
+  connect(replay_, &ReplayDriver::logged, this, &ClusterController::logged);
+  connect(replay_, &ReplayDriver::loaded, this, [this] { setState(State::replaying); });
+  connect(replay_, &ReplayDriver::failed, this, [this](const QString& reason) {
+    log(LogLevel::error, reason);
+    setState(State::failed);
+    emit failed(reason);
+  });
+  log(LogLevel::action, tr("Opening recording %1").arg(recording));
+  setState(State::attaching);
+  replay_->load(recording);
+}
+
 void ClusterController::onLaunchFinished() {
   WorkerResult result = takeWorkerResult();
   if (!result.cluster && shutdown_requested_) {
@@ -313,6 +356,11 @@ void ClusterController::shutdown() {
       return;
     case State::live:
       stopSession();
+      return;
+    case State::replaying:
+      replay_->setPlaying(false);
+      setState(State::stopped);
+      QMetaObject::invokeMethod(this, &ClusterController::shutdownFinished, Qt::QueuedConnection);
       return;
     default:
       QMetaObject::invokeMethod(this, &ClusterController::shutdownFinished, Qt::QueuedConnection);

@@ -30,6 +30,8 @@ class QTemporaryDir;
 
 namespace rt::gui {
 
+class ReplayDriver;
+
 struct SessionStats {
   QString mode;
   int nodes = 0;
@@ -43,7 +45,7 @@ class ClusterController : public QObject {
   Q_OBJECT
 
  public:
-  enum class State { idle, launching, attaching, live, stopping, stopped, failed };
+  enum class State { idle, launching, attaching, live, replaying, stopping, stopped, failed };
   Q_ENUM(State)
 
   explicit ClusterController(QObject* parent = nullptr);
@@ -55,6 +57,10 @@ class ClusterController : public QObject {
   void launch(cluster::LaunchOptions options);
   // Drives the cluster described by a cluster.json; never stops it.
   void attach(const QString& cluster_json);
+  // Plays a recording into the same signals a live session emits; no cluster, no commands.
+  void replay(const QString& recording);
+  // The player while replaying (play, pause, speed, seek), else nullptr.
+  ReplayDriver* replayDriver() const { return replay_; }
   // Stops the monitor and, when this controller launched the cluster, every node; then emits
   // shutdownFinished() (also when there was nothing to stop).
   void shutdown();
@@ -129,6 +135,7 @@ class ClusterController : public QObject {
   void publishStats();
   bool canCommand(const QString& what, const std::vector<int>& ranks = {});
 
+  ReplayDriver* replay_ = nullptr;  // child; set while a recording is open
   State state_ = State::idle;
   bool owns_cluster_ = false;
   bool shutdown_requested_ = false;

@@ -391,7 +391,6 @@ void TreePanel::updateCounters() {
   }
   int max_hops = 0;
   for (const auto& node : record->nodes) max_hops = std::max(max_hops, node.hops);
-  const int live = std::max(live_nodes_, 1);
   const auto missed = record->missed();
   QStringList missed_ranks;
   for (int rank : missed) {
@@ -413,10 +412,17 @@ void TreePanel::updateCounters() {
                      "<table cellspacing='0' cellpadding='1'>")
                      .arg(tr("Broadcast"), shortBroadcastId(record->id), state);
   html += row(tr("origin"), record->origin > 0 ? tr("rank %1").arg(record->origin) : tr("?"));
+  // Coverage of the nodes live now: one that delivered and then went down is not counted, so
+  // the share never passes 100 %.
+  int delivered_live = 0;
+  for (int rank = 1; rank <= static_cast<int>(record->nodes.size()); ++rank) {
+    delivered_live += record->node(rank).delivered && isLive(view_->nodeCondition(rank));
+  }
+  const int live = std::max(live_nodes_, 1);
   html += row(tr("delivered / live"), tr("%1 / %2 (%3 %)")
-                                          .arg(record->delivered_count)
+                                          .arg(delivered_live)
                                           .arg(live_nodes_)
-                                          .arg(100.0 * record->delivered_count / live, 0, 'f', 0));
+                                          .arg(100.0 * delivered_live / live, 0, 'f', 0));
   html += row(tr("copies / node"), QString::number(record->copies_per_node(), 'f', 2));
   html += row(tr("max hops"), QString::number(max_hops));
   html += row(tr("duplicates"), QString::number(record->duplicates));
