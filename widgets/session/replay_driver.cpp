@@ -25,6 +25,15 @@ std::optional<LogEntry> log_entry(const cluster::RecordedNote& note) {
       if (r.is_number_integer())
         ranks += (ranks.isEmpty() ? "" : ",") + QString::number(r.get<int>());
     }
+    for (const auto& group : n.value("groups", nlohmann::json::array())) {
+      QString members;
+      for (const auto& r : group) {
+        if (r.is_number_integer()) {
+          members += (members.isEmpty() ? "" : ",") + QString::number(r.get<int>());
+        }
+      }
+      ranks += (ranks.isEmpty() ? "" : " / ") + members;
+    }
     entry.text = QObject::tr("fault %1 %2")
                      .arg(QString::fromStdString(f->get<std::string>()), ranks)
                      .trimmed();
