@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "plots/studio_plots.hpp"
 #include "plots/traffic_plot.hpp"
 #include "session/cluster_controller.hpp"
+#include "session/scenario_player.hpp"
 #include "studio_theme.hpp"
 #include "views/cluster_toolbar.hpp"
 #include "views/inspector/inspector_hub.hpp"
@@ -41,6 +43,7 @@ struct StudioOptions {
   int inspect = 0;
   std::string layout = "ring";
   std::string replay;
+  std::string scenario;
   double after = 0;  // with --screenshot: seconds after the session is up
 };
 
@@ -142,6 +145,10 @@ int main(int argc, char** argv) {
   cli.add_option("--layout", options.layout, "Initial layout of the broadcast tree view")
       ->check(CLI::IsMember({"ring", "tree"}))
       ->capture_default_str();
+  auto* scenario = cli.add_option("--scenario", options.scenario,
+                                  "Launch the cluster a scenario file describes and play its "
+                                  "timeline of broadcasts and faults (resources/scenarios)")
+                       ->check(CLI::ExistingFile);
   auto* replay = cli.add_option("--replay", options.replay,
                                 "Play this recording (raintree-lab scenario --record) instead of "
                                 "running a cluster: the same views, no nodes")
@@ -152,6 +159,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   attach->excludes(cli.get_option("--nodes"));
   attach->excludes(cli.get_option("--mode"));
+  scenario->excludes(attach);
+  scenario->excludes(cli.get_option("--nodes"));
+  scenario->excludes(cli.get_option("--mode"));
+  replay->excludes(scenario);
   replay->excludes(attach);
   replay->excludes(cli.get_option("--nodes"));
   replay->excludes(cli.get_option("--mode"));
@@ -266,7 +277,8 @@ int main(int argc, char** argv) {
   if (!options.screenshot.empty() && options.after > 0) {
     QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, &app,
                      [&](State state) {
-                       if (state == State::live) {
+                       // A scenario brings its own broadcasts.
+                       if (state == State::live && options.scenario.empty()) {
                          window.clusterToolBar()->setAutoRate(kScreenshotBroadcastRate);
                        }
                        if (state != State::live && state != State::replaying) return;
@@ -277,7 +289,8 @@ int main(int argc, char** argv) {
     QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, &app,
                      [&](State state) {
                        if (state != State::live && state != State::replaying) return;
-                       if (state == State::live) {
+                       // A scenario brings its own broadcasts.
+                       if (state == State::live && options.scenario.empty()) {
                          window.clusterToolBar()->setAutoRate(kScreenshotBroadcastRate);
                        }
                        QTimer::singleShot(kScreenshotGiveUpMs, &app, [&] {
@@ -327,7 +340,29 @@ int main(int argc, char** argv) {
       std::cerr << "raintree-studio: " << error.toStdString() << '\n';
     }
   }
-  if (!options.replay.empty()) {
+  std::optional<rt::cluster::Scenario> plan;
+  if (!options.scenario.empty()) {
+    std::string error;
+    plan = rt::cluster::load_scenario(options.scenario, error);
+    if (!plan) {
+      std::cerr << "raintree-studio: " << options.scenario << ": " << error << '\n';
+      return 2;
+    }
+  }
+  if (plan) {
+    // The timeline starts once every node answers; the player lives as long as the app.
+    auto* player = new rt::gui::ScenarioPlayer(&controller, *plan, &app);
+    QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, player,
+                     [player](State state) {
+                       if (state == State::live) player->start();
+                     });
+    QObject::connect(
+        player, &rt::gui::ScenarioPlayer::broadcastSkipped, &app, [](const QString& why) {
+          std::cerr << "raintree-studio: broadcast skipped: " << why.toStdString() << '\n';
+        });
+    auto launch = rt::gui::ScenarioPlayer::launchOptions(*plan);
+    controller.launch(std::move(launch));
+  } else if (!options.replay.empty()) {
     controller.replay(QString::fromStdString(options.replay));
   } else if (!options.attach.empty()) {
     controller.attach(QString::fromStdString(options.attach));

@@ -370,8 +370,9 @@ MonitorBatch ClusterMonitor::take() {
   return batch;
 }
 
-void ClusterMonitor::broadcast(int origin_rank, std::size_t size, const std::string& group) {
-  impl_->queue([origin_rank, size, group](std::vector<Watch>& watches, MonitorBatch& out) {
+void ClusterMonitor::broadcast(int origin_rank, std::size_t size, const std::string& group,
+                               int kind) {
+  impl_->queue([origin_rank, size, group, kind](std::vector<Watch>& watches, MonitorBatch& out) {
     std::string line = "broadcast from rank " + std::to_string(origin_rank) + ": ";
     if (origin_rank < 1 || origin_rank > static_cast<int>(watches.size())) {
       line += "no such rank";
@@ -380,7 +381,8 @@ void ClusterMonitor::broadcast(int origin_rank, std::size_t size, const std::str
     } else {
       std::string why;
       const auto answer = w.poller->request(
-          {{"cmd", "broadcast"}, {"size", size}, {"group", group}}, milliseconds(2000), why);
+          {{"cmd", "broadcast"}, {"size", size}, {"group", group}, {"kind", kind}},
+          milliseconds(2000), why);
       if (!answer)
         line += why;
       else if (!answer->value("ok", false))

@@ -105,7 +105,8 @@ class ClusterMonitor {
   // Queued for the monitor thread; results arrive in MonitorBatch::log (and faults). The
   // nodes are sampled again right after a fault, so that the batch carrying its outcome
   // shows its effect.
-  void broadcast(int origin_rank, std::size_t size, const std::string& group = "all");
+  // `kind`: the artifact kind `advert` mode's priority rules look at.
+  void broadcast(int origin_rank, std::size_t size, const std::string& group = "all", int kind = 0);
   void fault(FaultStep step);
   void kill(int rank);    // SIGKILL
   void pause(int rank);   // SIGSTOP

@@ -498,10 +498,15 @@ const cluster::NodeSample* ClusterController::latestSample(int rank) const {
   return it == latest_.end() ? nullptr : &it->second;
 }
 
-void ClusterController::broadcast(int origin_rank, std::size_t size) {
+void ClusterController::broadcast(int origin_rank, std::size_t size, const std::string& group,
+                                  int kind) {
   if (!canCommand(tr("broadcast"), {origin_rank})) return;
-  log(LogLevel::action, tr("Broadcast of %1 bytes from rank %2").arg(size).arg(origin_rank));
-  monitor_->broadcast(origin_rank, size);
+  log(LogLevel::action,
+      tr("Broadcast of %1 bytes from rank %2%3")
+          .arg(size)
+          .arg(origin_rank)
+          .arg(group == "all" ? QString() : tr(" to %1").arg(QString::fromStdString(group))));
+  monitor_->broadcast(origin_rank, size, group, kind);
 }
 
 void ClusterController::fault(const cluster::FaultStep& step) {

@@ -65,7 +65,7 @@ class ClusterController : public QObject {
   // shutdownFinished() (also when there was nothing to stop).
   void shutdown();
 
-  void broadcast(int origin_rank, std::size_t size);
+  void broadcast(int origin_rank, std::size_t size, const std::string& group = "all", int kind = 0);
   // Any fault, applied on the monitor thread. The request is logged at once; its outcome comes
   // back as faultsFinished() and a log line, with samples that already show its effect.
   void fault(const cluster::FaultStep& step);

@@ -1,0 +1,94 @@
+#include "session/scenario_player.hpp"
+
+#include <algorithm>
+
+#include "cluster/run_report.hpp"
+#include "session/cluster_controller.hpp"
+
+namespace rt::gui {
+
+ScenarioPlayer::ScenarioPlayer(ClusterController* controller, cluster::Scenario scenario,
+                               QObject* parent)
+    : QObject(parent), controller_(controller), scenario_(std::move(scenario)) {
+  for (const cluster::ScenarioStep& step : scenario_.timeline) {
+    if (const auto* plan = std::get_if<cluster::BroadcastPlan>(&step.action)) {
+      for (int i = 0; i < plan->count; ++i) {
+        actions_.push_back({step.at_us + i * plan->every_us,
+                            Broadcast{plan->size, plan->origin, plan->group, plan->kind}});
+      }
+    } else {
+      actions_.push_back({step.at_us, std::get<cluster::FaultStep>(step.action)});
+    }
+  }
+  std::stable_sort(actions_.begin(), actions_.end(),
+                   [](const Action& a, const Action& b) { return a.at_us < b.at_us; });
+  timer_.setInterval(20);  // actions land within 20 ms of their time
+  connect(&timer_, &QTimer::timeout, this, &ScenarioPlayer::tick);
+}
+
+cluster::LaunchOptions ScenarioPlayer::launchOptions(const cluster::Scenario& s) {
+  cluster::LaunchOptions o;
+  o.nodes = s.nodes;
+  o.mode = s.mode;
+  o.roles = s.roles;
+  o.advert_priority = s.advert_priority;
+  o.byzantine = s.byzantine;
+  return o;
+}
+
+void ScenarioPlayer::start() {
+  next_ = 0;
+  clock_.start();
+  timer_.start();
+  tick();
+}
+
+void ScenarioPlayer::tick() {
+  const Micros now = clock_.nsecsElapsed() / 1000;
+  while (next_ < actions_.size() && actions_[next_].at_us <= now) run(actions_[next_++]);
+  if (next_ == actions_.size()) {
+    timer_.stop();
+    emit finished();
+  }
+}
+
+void ScenarioPlayer::run(const Action& action) {
+  if (const auto* b = std::get_if<Broadcast>(&action.what)) {
+    const int origin = b->origin > 0 ? b->origin : nextOrigin(b->group);
+    if (origin > 0) {
+      controller_->broadcast(origin, b->size, b->group, b->kind);
+    } else {
+      ++skipped_;
+      emit broadcastSkipped(
+          tr("no member of group %1 can broadcast now").arg(QString::fromStdString(b->group)));
+    }
+  } else {
+    controller_->fault(std::get<cluster::FaultStep>(action.what));
+  }
+}
+
+// Like `raintree-lab scenario`: members of the group in turn, skipping byzantine nodes and
+// nodes that cannot originate now (not answering, or muted).
+int ScenarioPlayer::nextOrigin(const std::string& group) {
+  std::vector<cluster::NodeRunData> roles(static_cast<std::size_t>(scenario_.nodes));
+  for (int r = 1; r <= scenario_.nodes; ++r) {
+    roles[static_cast<std::size_t>(r - 1)].rank = r;
+    roles[static_cast<std::size_t>(r - 1)].role = scenario_.role_of(r);
+  }
+  const std::vector<int> members = cluster::group_ranks(group, roles);
+  const auto& byzantine = scenario_.byzantine;
+  for (int tries = 0; tries < scenario_.nodes; ++tries) {
+    rotation_ = rotation_ % scenario_.nodes + 1;
+    const bool member = (members.empty() ||
+                         std::find(members.begin(), members.end(), rotation_) != members.end()) &&
+                        std::find(byzantine.begin(), byzantine.end(), rotation_) == byzantine.end();
+    const cluster::NodeSample* sample = controller_->latestSample(rotation_);
+    // No sample yet: it answered at launch, so it can.
+    const bool can =
+        !sample || (sample->answering && sample->condition != cluster::NodeCondition::muted);
+    if (member && can) return rotation_;
+  }
+  return 0;
+}
+
+}  // namespace rt::gui

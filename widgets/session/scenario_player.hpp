@@ -1,0 +1,64 @@
+// Plays a scenario file's timeline (cluster/scenario.hpp) on a live studio session: every
+// broadcast and fault at its time, through the ClusterController, i.e. the same commands a
+// user gives by hand, so the views show them as they happen. `raintree-studio --scenario FILE`
+// launches the scenario's cluster and starts the player once it is live.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+#include <variant>
+#include <vector>
+
+#include "cluster/launcher.hpp"
+#include "cluster/scenario.hpp"
+
+namespace rt::gui {
+
+class ClusterController;
+
+class ScenarioPlayer : public QObject {
+  Q_OBJECT
+
+ public:
+  ScenarioPlayer(ClusterController* controller, cluster::Scenario scenario,
+                 QObject* parent = nullptr);
+
+  // The cluster the scenario asks for: size, mode, roles and advert settings.
+  static cluster::LaunchOptions launchOptions(const cluster::Scenario& scenario);
+
+  void start();  // t = 0 is now
+  std::size_t actionsDone() const { return next_; }
+  std::size_t actionsTotal() const { return actions_.size(); }
+  std::size_t broadcastsSkipped() const { return skipped_; }
+
+ signals:
+  void finished();
+  void broadcastSkipped(const QString& why);
+
+ private:
+  struct Broadcast {
+    std::size_t size = 0;
+    int origin = 0;  // 0: rotate
+    std::string group;
+    int kind = 0;
+  };
+  struct Action {
+    Micros at_us = 0;
+    std::variant<Broadcast, cluster::FaultStep> what;
+  };
+  void tick();
+  void run(const Action& action);
+  int nextOrigin(const std::string& group);
+
+  ClusterController* controller_;
+  cluster::Scenario scenario_;
+  std::vector<Action> actions_;  // in time order
+  std::size_t next_ = 0;
+  int rotation_ = 0;
+  std::size_t skipped_ = 0;
+  QTimer timer_;
+  QElapsedTimer clock_;
+};
+
+}  // namespace rt::gui
