@@ -9,6 +9,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "cluster/run_report.hpp"
+
 namespace rt::cluster {
 namespace {
 
@@ -378,6 +380,30 @@ std::optional<Scenario> load_scenario(const std::filesystem::path& file, std::st
   auto scenario = parse_scenario(text.str(), error);
   if (!scenario) error = file.string() + ": " + error;
   return scenario;
+}
+
+OriginRotation::OriginRotation(const Scenario& scenario)
+    : nodes_(scenario.nodes), byzantine_(scenario.byzantine) {
+  for (int r = 1; r <= nodes_; ++r) roles_.push_back(scenario.role_of(r));
+}
+
+int OriginRotation::next(const std::string& group,
+                         const std::function<bool(int rank)>& can_originate) {
+  std::vector<NodeRunData> roles(static_cast<std::size_t>(nodes_));
+  for (int r = 1; r <= nodes_; ++r) {
+    roles[static_cast<std::size_t>(r - 1)].rank = r;
+    roles[static_cast<std::size_t>(r - 1)].role = roles_[static_cast<std::size_t>(r - 1)];
+  }
+  const std::vector<int> members = group_ranks(group, roles);
+  const auto listed = [](const std::vector<int>& ranks, int r) {
+    return std::find(ranks.begin(), ranks.end(), r) != ranks.end();
+  };
+  for (int tries = 0; tries < nodes_; ++tries) {
+    last_ = last_ % nodes_ + 1;
+    const bool member = members.empty() || listed(members, last_);
+    if (member && !listed(byzantine_, last_) && can_originate(last_)) return last_;
+  }
+  return 0;
 }
 
 }  // namespace rt::cluster

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,6 +91,22 @@ struct Scenario {
   }
   int total_broadcasts() const;
   Micros duration_us() const;  // time of the last broadcast or fault
+};
+
+// `origin: rotate`, shared by `raintree-lab scenario` and the studio: the members of the
+// broadcast's group in turn (a node outside a restricted group does not gossip it), skipping
+// byzantine ranks (what they originate is corrupted by construction) and ranks that
+// `can_originate` refuses (killed, stopped, muted). 0 when no rank can.
+class OriginRotation {
+ public:
+  explicit OriginRotation(const Scenario& scenario);
+  int next(const std::string& group, const std::function<bool(int rank)>& can_originate);
+
+ private:
+  int nodes_;
+  std::vector<std::string> roles_;  // by rank - 1
+  std::vector<int> byzantine_;
+  int last_ = 0;
 };
 
 // On failure: nullopt and "line N: field: what is wrong".

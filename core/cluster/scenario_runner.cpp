@@ -254,26 +254,11 @@ class Runner {
     ++progress_.broadcasts_sent;
   }
 
-  // Rotation goes over the members of the broadcast's group (a node outside a restricted
-  // group does not gossip it), skips byzantine nodes (what they originate is corrupted by
-  // construction) and nodes that cannot originate now (killed, stopped, muted).
   int next_origin(const std::string& group) {
-    std::vector<NodeRunData> roles(static_cast<std::size_t>(s_.nodes));
-    for (int r = 1; r <= s_.nodes; ++r) {
-      roles[r - 1].rank = r;
-      roles[r - 1].role = s_.role_of(r);
-    }
-    const std::vector<int> members = group_ranks(group, roles);
-    for (int tries = 0; tries < s_.nodes; ++tries) {
-      rotation_ = rotation_ % s_.nodes + 1;
-      const bool member =
-          (members.empty() ||
-           std::find(members.begin(), members.end(), rotation_) != members.end()) &&
-          std::find(s_.byzantine.begin(), s_.byzantine.end(), rotation_) == s_.byzantine.end();
-      const NodeCondition c = faults_->condition(rotation_);
-      if (member && (c == NodeCondition::up || c == NodeCondition::partitioned)) return rotation_;
-    }
-    return 0;
+    return rotation_.next(group, [this](int rank) {
+      const NodeCondition c = faults_->condition(rank);
+      return c == NodeCondition::up || c == NodeCondition::partitioned;
+    });
   }
 
   void do_fault(const FaultStep& step, Micros at_us) {
@@ -458,7 +443,7 @@ class Runner {
   ScenarioProgress progress_;
   ScenarioResult result_;
   std::uint64_t lost_ = 0;
-  int rotation_ = 0;
+  OriginRotation rotation_{s_};
   Micros start_us_ = 0;
   Micros last_payload_us_ = 0;
   Clock::time_point start_{}, last_progress_{};

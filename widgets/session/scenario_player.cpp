@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "cluster/run_report.hpp"
 #include "session/cluster_controller.hpp"
 
 namespace rt::gui {
@@ -67,28 +66,12 @@ void ScenarioPlayer::run(const Action& action) {
   }
 }
 
-// Like `raintree-lab scenario`: members of the group in turn, skipping byzantine nodes and
-// nodes that cannot originate now (not answering, or muted).
 int ScenarioPlayer::nextOrigin(const std::string& group) {
-  std::vector<cluster::NodeRunData> roles(static_cast<std::size_t>(scenario_.nodes));
-  for (int r = 1; r <= scenario_.nodes; ++r) {
-    roles[static_cast<std::size_t>(r - 1)].rank = r;
-    roles[static_cast<std::size_t>(r - 1)].role = scenario_.role_of(r);
-  }
-  const std::vector<int> members = cluster::group_ranks(group, roles);
-  const auto& byzantine = scenario_.byzantine;
-  for (int tries = 0; tries < scenario_.nodes; ++tries) {
-    rotation_ = rotation_ % scenario_.nodes + 1;
-    const bool member = (members.empty() ||
-                         std::find(members.begin(), members.end(), rotation_) != members.end()) &&
-                        std::find(byzantine.begin(), byzantine.end(), rotation_) == byzantine.end();
-    const cluster::NodeSample* sample = controller_->latestSample(rotation_);
+  return rotation_.next(group, [this](int rank) {
     // No sample yet: it answered at launch, so it can.
-    const bool can =
-        !sample || (sample->answering && sample->condition != cluster::NodeCondition::muted);
-    if (member && can) return rotation_;
-  }
-  return 0;
+    const cluster::NodeSample* sample = controller_->latestSample(rank);
+    return !sample || (sample->answering && sample->condition != cluster::NodeCondition::muted);
+  });
 }
 
 }  // namespace rt::gui

@@ -55,7 +55,7 @@ class ScenarioPlayer : public QObject {
   cluster::Scenario scenario_;
   std::vector<Action> actions_;  // in time order
   std::size_t next_ = 0;
-  int rotation_ = 0;
+  cluster::OriginRotation rotation_{scenario_};
   std::size_t skipped_ = 0;
   QTimer timer_;
   QElapsedTimer clock_;

@@ -13,13 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-struct ColumnInfo {
-  const char* title;
-  const char* tooltip;
-  bool numeric;
-};
-
-constexpr std::array<ColumnInfo, AdvertQueueModel::ColumnCount> kColumns{{
+constexpr std::array<TableColumn, AdvertQueueModel::ColumnCount> kColumns{{
     {"Peer", "Rank of the peer", true},
     {"Id", "First 8 hex characters of the peer id", false},
     {"Fetch now", "Adverts from the peer queued at priority fetch_now", true},
@@ -160,9 +154,7 @@ QVariant AdvertQueueModel::data(const QModelIndex& index, int role) const {
       if (column == IdColumn) return QFontDatabase::systemFont(QFontDatabase::FixedFont);
       return {};
     case Qt::TextAlignmentRole:
-      return QVariant::fromValue(Qt::Alignment(
-          (kColumns[static_cast<std::size_t>(column)].numeric ? Qt::AlignRight : Qt::AlignLeft) |
-          Qt::AlignVCenter));
+      return columnAlignment(kColumns[static_cast<std::size_t>(column)]);
     default:
       return {};
   }
@@ -172,10 +164,7 @@ QVariant AdvertQueueModel::headerData(int section, Qt::Orientation orientation, 
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) {
     return QAbstractTableModel::headerData(section, orientation, role);
   }
-  const ColumnInfo& info = kColumns[static_cast<std::size_t>(section)];
-  if (role == Qt::DisplayRole) return QString::fromUtf8(info.title);
-  if (role == Qt::ToolTipRole) return QString::fromUtf8(info.tooltip);
-  return {};
+  return columnHeader(kColumns[static_cast<std::size_t>(section)], role);
 }
 
 QString advertPoolSummary(const json& engine) {

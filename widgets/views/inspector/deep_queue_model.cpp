@@ -11,13 +11,7 @@ namespace rt::gui {
 
 namespace {
 
-struct ColumnInfo {
-  const char* title;
-  const char* tooltip;
-  bool numeric;
-};
-
-constexpr std::array<ColumnInfo, DeepQueueModel::ColumnCount> kColumns{{
+constexpr std::array<TableColumn, DeepQueueModel::ColumnCount> kColumns{{
     {"Node", "Rank of the node holding the queue (double-click to inspect it)", true},
     {"Peer", "Rank and id of the peer the queue goes to", false},
     {"Queue", "Frames waiting in the outbound queue", true},
@@ -96,9 +90,7 @@ QVariant DeepQueueModel::data(const QModelIndex& index, int role) const {
       if (column == LinkColumn && !row.connected) return QBrush(QColor(0xd3, 0x3f, 0x3f));
       return {};
     case Qt::TextAlignmentRole:
-      return QVariant::fromValue(Qt::Alignment(
-          (kColumns[static_cast<std::size_t>(column)].numeric ? Qt::AlignRight : Qt::AlignLeft) |
-          Qt::AlignVCenter));
+      return columnAlignment(kColumns[static_cast<std::size_t>(column)]);
     default:
       return {};
   }
@@ -108,10 +100,7 @@ QVariant DeepQueueModel::headerData(int section, Qt::Orientation orientation, in
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) {
     return QAbstractTableModel::headerData(section, orientation, role);
   }
-  const ColumnInfo& info = kColumns[static_cast<std::size_t>(section)];
-  if (role == Qt::DisplayRole) return QString::fromUtf8(info.title);
-  if (role == Qt::ToolTipRole) return QString::fromUtf8(info.tooltip);
-  return {};
+  return columnHeader(kColumns[static_cast<std::size_t>(section)], role);
 }
 
 }  // namespace rt::gui

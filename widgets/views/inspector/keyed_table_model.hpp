@@ -7,11 +7,33 @@
 #pragma once
 
 #include <QAbstractTableModel>
+#include <QString>
+#include <QVariant>
 #include <map>
 #include <utility>
 #include <vector>
 
 namespace rt::gui {
+
+// One column of an inspector table: header text, header tooltip, and whether it holds numbers
+// (right-aligned).
+struct TableColumn {
+  const char* title;
+  const char* tooltip;
+  bool numeric;
+};
+
+// headerData() of a horizontal header from a column table; an invalid QVariant for other roles.
+inline QVariant columnHeader(const TableColumn& column, int role) {
+  if (role == Qt::DisplayRole) return QString::fromUtf8(column.title);
+  if (role == Qt::ToolTipRole) return QString::fromUtf8(column.tooltip);
+  return {};
+}
+
+inline QVariant columnAlignment(const TableColumn& column) {
+  return QVariant::fromValue(
+      Qt::Alignment((column.numeric ? Qt::AlignRight : Qt::AlignLeft) | Qt::AlignVCenter));
+}
 
 template <class Row>
 class KeyedTableModel : public QAbstractTableModel {

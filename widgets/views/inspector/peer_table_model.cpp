@@ -11,13 +11,7 @@ namespace rt::gui {
 
 namespace {
 
-struct ColumnInfo {
-  const char* title;
-  const char* tooltip;
-  bool numeric;
-};
-
-constexpr std::array<ColumnInfo, PeerTableModel::ColumnCount> kColumns{{
+constexpr std::array<TableColumn, PeerTableModel::ColumnCount> kColumns{{
     {"Peer", "Rank of the peer", true},
     {"Id", "First 8 hex characters of the peer id", false},
     {"Link", "Whether the connection to the peer is up", false},
@@ -144,9 +138,7 @@ QVariant PeerTableModel::data(const QModelIndex& index, int role) const {
       if (column == IdColumn) return QFontDatabase::systemFont(QFontDatabase::FixedFont);
       return {};
     case Qt::TextAlignmentRole:
-      return QVariant::fromValue(Qt::Alignment(
-          (kColumns[static_cast<std::size_t>(column)].numeric ? Qt::AlignRight : Qt::AlignLeft) |
-          Qt::AlignVCenter));
+      return columnAlignment(kColumns[static_cast<std::size_t>(column)]);
     default:
       return {};
   }
@@ -156,10 +148,7 @@ QVariant PeerTableModel::headerData(int section, Qt::Orientation orientation, in
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) {
     return QAbstractTableModel::headerData(section, orientation, role);
   }
-  const ColumnInfo& info = kColumns[static_cast<std::size_t>(section)];
-  if (role == Qt::DisplayRole) return QString::fromUtf8(info.title);
-  if (role == Qt::ToolTipRole) return QString::fromUtf8(info.tooltip);
-  return {};
+  return columnHeader(kColumns[static_cast<std::size_t>(section)], role);
 }
 
 }  // namespace rt::gui
