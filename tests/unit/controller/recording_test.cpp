@@ -5,26 +5,15 @@
 #include <random>
 
 #include "cluster/recording.hpp"
+#include "recording_support.hpp"
 
 namespace rt::cluster {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempFile {
-  fs::path path;
-  TempFile() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("rt-recording-" + std::to_string(rd()) + ".rtrec");
-  }
-  ~TempFile() { fs::remove(path); }
-};
-
-NodeId id_of(std::uint8_t fill) {
-  NodeId::Bytes b{};
-  b.fill(fill);
-  return NodeId(b);
-}
+using testing::id_of;
+using testing::TempFile;
 
 RecordingHeader three_nodes() {
   return {"raintree",

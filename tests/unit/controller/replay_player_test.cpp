@@ -4,27 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
+#include "recording_support.hpp"
 
 namespace rt::cluster {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempFile {
-  fs::path path;
-  TempFile() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("rt-replay-" + std::to_string(rd()) + ".rtrec");
-  }
-  ~TempFile() { fs::remove(path); }
-};
-
-NodeId id_of(std::uint8_t fill) {
-  NodeId::Bytes b{};
-  b.fill(fill);
-  return NodeId(b);
-}
+using testing::id_of;
+using testing::TempFile;
 
 wire::EventRecord event(std::uint64_t seq, Micros t, wire::EventKind kind, NodeId peer,
                         std::uint32_t bytes = 0) {
