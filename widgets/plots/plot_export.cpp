@@ -2,10 +2,12 @@
 
 #include <qcustomplot.h>
 #include <QDir>
+#include <QFile>
 #include <QFileDialog>
 #include <QMenu>
 #include <QMessageBox>
 #include <QSvgGenerator>
+#include <QTextStream>
 
 namespace rt::gui {
 
@@ -87,6 +89,41 @@ void addExportActions(QMenu* menu, QCustomPlot* plot, const QString& base_name, 
       if (!ok) QMessageBox::warning(plot, QObject::tr("Export failed"), error);
     });
   }
+}
+
+namespace {
+
+QString csvField(const QString& field) {
+  if (!field.contains(QLatin1Char(',')) && !field.contains(QLatin1Char('"')) &&
+      !field.contains(QLatin1Char('\n'))) {
+    return field;
+  }
+  QString quoted = field;
+  quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
+  return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+}  // namespace
+
+bool saveCsv(const QString& path, const std::vector<QStringList>& rows, QString* error) {
+  QFile file(path);
+  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
+    if (error) *error = QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
+    return false;
+  }
+  QTextStream stream(&file);
+  for (const QStringList& row : rows) {
+    QStringList fields;
+    fields.reserve(row.size());
+    for (const QString& field : row) fields << csvField(field);
+    stream << fields.join(QLatin1Char(',')) << '\n';
+  }
+  stream.flush();
+  if (stream.status() != QTextStream::Ok) {
+    if (error) *error = QObject::tr("Cannot write %1").arg(path);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace rt::gui

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <functional>
+#include <vector>
 
 class QCustomPlot;
 class QMenu;
@@ -15,6 +17,9 @@ namespace rt::gui {
 bool savePlotPng(QCustomPlot* plot, const QString& path, QString* error = nullptr);
 bool savePlotSvg(QCustomPlot* plot, const QString& path, QString* error = nullptr);
 bool savePlotPdf(QCustomPlot* plot, const QString& path, QString* error = nullptr);
+
+// Writes `rows` as CSV (fields quoted only when they hold a comma, quote or newline).
+bool saveCsv(const QString& path, const std::vector<QStringList>& rows, QString* error = nullptr);
 
 using CsvWriter = std::function<bool(const QString& path, QString* error)>;
 

@@ -1,11 +1,9 @@
 #include "plots/plot_panel.hpp"
 
 #include <qcustomplot.h>
-#include <QFile>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
-#include <QTextStream>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -14,20 +12,6 @@
 #include "util/clock.hpp"
 
 namespace rt::gui {
-
-namespace {
-
-QString csvField(const QString& field) {
-  if (!field.contains(QLatin1Char(',')) && !field.contains(QLatin1Char('"')) &&
-      !field.contains(QLatin1Char('\n'))) {
-    return field;
-  }
-  QString quoted = field;
-  quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
-  return QLatin1Char('"') + quoted + QLatin1Char('"');
-}
-
-}  // namespace
 
 RateUnit rateUnitFor(double peak) {
   if (peak >= 1024.0 * 1024 * 1024) return {1024.0 * 1024 * 1024, QStringLiteral("GiB/s")};
@@ -208,24 +192,7 @@ bool PlotPanel::exportPdf(const QString& path, QString* error) {
 }
 
 bool PlotPanel::exportCsv(const QString& path, QString* error) const {
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-    if (error) *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-    return false;
-  }
-  QTextStream stream(&file);
-  for (const QStringList& row : csvRows()) {
-    QStringList fields;
-    fields.reserve(row.size());
-    for (const QString& field : row) fields << csvField(field);
-    stream << fields.join(QLatin1Char(',')) << '\n';
-  }
-  stream.flush();
-  if (stream.status() != QTextStream::Ok) {
-    if (error) *error = tr("Cannot write %1").arg(path);
-    return false;
-  }
-  return true;
+  return saveCsv(path, csvRows(), error);
 }
 
 }  // namespace rt::gui

@@ -1,11 +1,9 @@
 #include "plots/traffic_plot.hpp"
 
 #include <qcustomplot.h>
-#include <QFile>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMenu>
-#include <QTextStream>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -204,27 +202,16 @@ bool TrafficPlot::exportPdf(const QString& path, QString* error) {
 }
 
 bool TrafficPlot::exportCsv(const QString& path, QString* error) const {
-  QFile file(path);
-  if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-    if (error) *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-    return false;
-  }
-  QTextStream stream(&file);
-  stream << "unix_time_s,local_time,bytes_in_per_s,bytes_out_per_s\n";
+  std::vector<QStringList> rows{{"unix_time_s", "local_time", "bytes_in_per_s", "bytes_out_per_s"}};
   const RingBuffer<TrafficPoint>& points = series_.points();
   for (std::size_t i = 0; i < points.size(); ++i) {
     const TrafficPoint& point = points[i];
-    stream << point.second << ','
-           << QDateTime::fromSecsSinceEpoch(point.second).toString(Qt::ISODate) << ','
-           << QString::number(point.bytes_in_per_s, 'f', 1) << ','
-           << QString::number(point.bytes_out_per_s, 'f', 1) << '\n';
+    rows.push_back({QString::number(point.second),
+                    QDateTime::fromSecsSinceEpoch(point.second).toString(Qt::ISODate),
+                    QString::number(point.bytes_in_per_s, 'f', 1),
+                    QString::number(point.bytes_out_per_s, 'f', 1)});
   }
-  stream.flush();
-  if (stream.status() != QTextStream::Ok) {
-    if (error) *error = tr("Cannot write %1").arg(path);
-    return false;
-  }
-  return true;
+  return saveCsv(path, rows, error);
 }
 
 }  // namespace rt::gui
