@@ -18,6 +18,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "bench/studio_bench.hpp"
+#include "bench/timed_application.hpp"
 #include "main_window.hpp"
 #include "plots/compare_plot.hpp"
 #include "plots/studio_plots.hpp"
@@ -45,6 +47,8 @@ struct StudioOptions {
   std::string replay;
   std::string scenario;
   double after = 0;  // with --screenshot: seconds after the session is up
+  double bench = 0;  // seconds of simulated load to measure
+  double bench_rate = 10000;
 };
 
 // Seconds of non-zero cluster traffic the plot shows before the screenshot is taken.
@@ -157,6 +161,16 @@ int main(int argc, char** argv) {
                  "With --screenshot: take it this many seconds after the cluster (or recording) "
                  "is up, instead of once traffic and the tree are animating")
       ->check(CLI::PositiveNumber);
+  auto* bench = cli.add_option("--bench", options.bench,
+                               "Measure the GUI for this many seconds under a simulated "
+                               "cluster's traffic (default 300 raintree nodes; no processes) and "
+                               "print frame times, paint and ingest costs and the event rate")
+                    ->check(CLI::PositiveNumber);
+  cli.add_option("--bench-rate", options.bench_rate, "With --bench: events per second to drive")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str()
+      ->needs(bench);
+  for (auto* other : {attach, scenario, replay}) bench->excludes(other);
   attach->excludes(cli.get_option("--nodes"));
   attach->excludes(cli.get_option("--mode"));
   scenario->excludes(attach);
@@ -180,7 +194,8 @@ int main(int argc, char** argv) {
   }
 
   g_previous_handler = qInstallMessageHandler(filterQtMessages);
-  QApplication app(argc, argv);
+  // A QApplication that --bench can time paints with; otherwise it is a plain one.
+  rt::gui::TimedApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("RainTree Studio"));
   QApplication::setOrganizationName(QStringLiteral("RainTree"));
   app.setQuitOnLastWindowClosed(false);
@@ -362,6 +377,17 @@ int main(int argc, char** argv) {
         });
     auto launch = rt::gui::ScenarioPlayer::launchOptions(*plan);
     controller.launch(std::move(launch));
+  } else if (options.bench > 0) {
+    rt::gui::SimulatedLoad load;
+    load.nodes = cli.get_option("--nodes")->count() ? options.nodes : 300;
+    load.mode = cli.get_option("--mode")->count() ? options.mode : "raintree";
+    load.events_per_second = options.bench_rate;
+    load.seconds = options.bench;
+    auto* run = new rt::gui::StudioBench(&controller, &window, load, std::cout, std::cerr, &app);
+    QObject::connect(run, &rt::gui::StudioBench::finished, &app, [&](int code) {
+      if (options.screenshot.empty() || screenshot_taken) quit(code);
+    });
+    run->start();
   } else if (!options.replay.empty()) {
     controller.replay(QString::fromStdString(options.replay));
   } else if (!options.attach.empty()) {

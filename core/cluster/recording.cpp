@@ -7,6 +7,12 @@
 #include "wire/codec.hpp"
 
 namespace rt::cluster {
+
+Micros entry_time(const RecordingEntry& entry) {
+  if (const auto* e = std::get_if<RecordedEvent>(&entry)) return e->event.time_us;
+  return std::get<RecordedNote>(entry).time_us;
+}
+
 namespace {
 
 constexpr char kMagic[5] = {'R', 'T', 'R', 'E', 'C'};

@@ -58,6 +58,7 @@ struct RecordedNote {
 };
 
 using RecordingEntry = std::variant<RecordedEvent, RecordedNote>;
+Micros entry_time(const RecordingEntry& entry);
 
 class RecordingWriter {
  public:

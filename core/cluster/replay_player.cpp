@@ -4,11 +4,6 @@
 
 namespace rt::cluster {
 
-Micros ReplayPlayer::time_of(const RecordingEntry& entry) {
-  if (const auto* e = std::get_if<RecordedEvent>(&entry)) return e->event.time_us;
-  return std::get<RecordedNote>(entry).time_us;
-}
-
 std::unique_ptr<ReplayPlayer> ReplayPlayer::load(const std::filesystem::path& file,
                                                  std::string& error, std::size_t max_entries) {
   auto reader = RecordingReader::open(file, error);
@@ -27,24 +22,47 @@ std::unique_ptr<ReplayPlayer> ReplayPlayer::load(const std::filesystem::path& fi
     player->entries_.push_back(std::move(*entry));
   }
   if (!error.empty()) return nullptr;
+  player->prepare();
+  return player;
+}
+
+std::unique_ptr<ReplayPlayer> ReplayPlayer::from_entries(RecordingHeader header,
+                                                         std::vector<RecordingEntry> entries,
+                                                         std::string& error) {
+  if (header.nodes.empty()) {
+    error = "the recording names no nodes";
+    return nullptr;
+  }
+  std::unique_ptr<ReplayPlayer> player(new ReplayPlayer());
+  player->header_ = std::move(header);
+  player->entries_ = std::move(entries);
+  if (player->entries_.size() > kDefaultMaxEntries) {
+    player->entries_.resize(kDefaultMaxEntries);
+    player->truncated_ = true;
+  }
+  player->prepare();
+  return player;
+}
+
+void ReplayPlayer::prepare() {
   // The writer orders entries by time except past its buffer bound; the player needs one order.
-  std::stable_sort(
-      player->entries_.begin(), player->entries_.end(),
-      [](const RecordingEntry& a, const RecordingEntry& b) { return time_of(a) < time_of(b); });
-  Micros first = player->header_.started_us, last = first;
-  for (const RecordingEntry& entry : player->entries_) {
-    const Micros t = time_of(entry);
+  std::stable_sort(entries_.begin(), entries_.end(),
+                   [](const RecordingEntry& a, const RecordingEntry& b) {
+                     return entry_time(a) < entry_time(b);
+                   });
+  Micros first = header_.started_us, last = first;
+  for (const RecordingEntry& entry : entries_) {
+    const Micros t = entry_time(entry);
     if (t <= 0) continue;  // an event without a time says nothing about the span
     if (first == 0 || t < first) first = t;
     last = std::max(last, t);
   }
-  for (std::size_t i = 0; i < player->header_.nodes.size(); ++i) {
-    player->rank_of_.emplace(player->header_.nodes[i].id, static_cast<int>(i));
+  for (std::size_t i = 0; i < header_.nodes.size(); ++i) {
+    rank_of_.emplace(header_.nodes[i].id, static_cast<int>(i));
   }
-  player->start_us_ = first;
-  player->end_us_ = std::max(first, last);
-  player->rewind();
-  return player;
+  start_us_ = first;
+  end_us_ = std::max(first, last);
+  rewind();
 }
 
 ClusterInfo ReplayPlayer::cluster() const {
@@ -75,12 +93,12 @@ void ReplayPlayer::rewind() {
   conditions_ = report_detail::ClusterState(n);
 }
 
-ReplayStep ReplayPlayer::advance_to(Micros position_us) {
+ReplayStep ReplayPlayer::advance_to(Micros position_us, bool with_samples) {
   position_us = std::clamp<Micros>(position_us, 0, duration_us());
   if (position_us < position_us_) rewind();
   ReplayStep step;
   const Micros until = start_us_ + position_us;
-  while (next_ < entries_.size() && time_of(entries_[next_]) <= until) {
+  while (next_ < entries_.size() && entry_time(entries_[next_]) <= until) {
     const RecordingEntry& entry = entries_[next_++];
     if (const auto* e = std::get_if<RecordedEvent>(&entry)) {
       apply(*e);
@@ -92,7 +110,7 @@ ReplayStep ReplayPlayer::advance_to(Micros position_us) {
     }
   }
   position_us_ = position_us;
-  step.samples = samples();
+  if (with_samples) step.samples = samples();
   return step;
 }
 
@@ -171,10 +189,16 @@ std::vector<NodeSample> ReplayPlayer::samples() const {
         s.condition = NodeCondition::partitioned;
         break;
     }
+    // Like a live node's counters: the peers it is linked to or has exchanged frames with
+    // (on a large cluster, a few dozen of hundreds).
     s.peers.clear();
     for (std::size_t j = 0; j < node.peers.size(); ++j) {
+      const PeerSample& peer = node.peers[j];
       if (static_cast<int>(j) + 1 == rank) continue;
-      s.peers.push_back(node.peers[j]);
+      const bool heard_of =
+          peer.connected || peer.frames_in || peer.frames_out || peer.drops || peer.duplicates;
+      if (!heard_of) continue;
+      s.peers.push_back(peer);
     }
     s.peers_connected = static_cast<int>(std::count_if(
         s.peers.begin(), s.peers.end(), [](const PeerSample& p) { return p.connected; }));

@@ -24,7 +24,7 @@ namespace rt::cluster {
 struct ReplayStep {
   std::vector<RankedEvent> events;  // passed by this advance, in recording order
   std::vector<RecordedNote> notes;  // likewise (broadcasts, faults, counters)
-  std::vector<NodeSample> samples;  // every node as of the new position, by rank
+  std::vector<NodeSample> samples;  // every node as of the new position, by rank (if asked)
 };
 
 class ReplayPlayer {
@@ -34,6 +34,11 @@ class ReplayPlayer {
 
   static std::unique_ptr<ReplayPlayer> load(const std::filesystem::path& file, std::string& error,
                                             std::size_t max_entries = kDefaultMaxEntries);
+  // A recording made in memory (e.g. from a simulation); entries in any order. Null, with a
+  // reason, when the header names no nodes.
+  static std::unique_ptr<ReplayPlayer> from_entries(RecordingHeader header,
+                                                    std::vector<RecordingEntry> entries,
+                                                    std::string& error);
 
   const RecordingHeader& header() const { return header_; }
   // The cluster as the recording describes it: ranks, ids, roles, mode; no processes.
@@ -45,12 +50,15 @@ class ReplayPlayer {
   bool truncated() const { return truncated_; }
 
   // Moves the playhead forward to `position_us` (clamped to the duration); a position behind
-  // the playhead rewinds first. Returns what was passed since the previous position.
-  ReplayStep advance_to(Micros position_us);
+  // the playhead rewinds first. Returns what was passed since the previous position, and every
+  // node's counters when `with_samples` (they cost O(nodes x peers) to copy).
+  ReplayStep advance_to(Micros position_us, bool with_samples = true);
   void rewind();
 
  private:
   ReplayPlayer() = default;
+  // Orders the entries and sets the span and the rank lookup; the playhead at the start.
+  void prepare();
   struct NodeState {
     NodeSample sample;
     std::vector<PeerSample> peers;  // by peer rank - 1
@@ -58,7 +66,6 @@ class ReplayPlayer {
   void apply(const RecordedEvent& e);
   void apply(const RecordedNote& n);
   std::vector<NodeSample> samples() const;
-  static Micros time_of(const RecordingEntry& entry);
 
   RecordingHeader header_;
   std::vector<RecordingEntry> entries_;

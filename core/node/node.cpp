@@ -16,43 +16,6 @@ struct Overloaded : Ts... {
 template <typename... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-// What an event record says about a message: its broadcast id, level and detail.
-struct Described {
-  MessageId id;
-  Level level = 0;
-  std::uint8_t detail = 0;
-};
-
-Described describe(const wire::Message& message) {
-  return std::visit(Overloaded{
-                        [](const wire::Gossip& m) {
-                          return Described{m.id, m.level, static_cast<std::uint8_t>(m.kind)};
-                        },
-                        [](const wire::Ack& m) {
-                          return Described{m.id, m.level, 0};
-                        },
-                        [](const wire::Igym& m) {
-                          return Described{m.id, 0, m.direction};
-                        },
-                        [](const wire::IgymReply& m) {
-                          return Described{m.id, 0, static_cast<std::uint8_t>(m.want ? 1 : 0)};
-                        },
-                        [](const wire::Advert& m) {
-                          return Described{MessageId{m.artifact_id}, 0, m.kind};
-                        },
-                        [](const wire::Request& m) {
-                          return Described{MessageId{m.artifact_id}, 0, 0};
-                        },
-                        // detail 1 marks a body's first chunk: reports count a body once.
-                        [](const wire::Artifact& m) {
-                          return Described{MessageId{m.artifact_id}, 0,
-                                           static_cast<std::uint8_t>(m.offset == 0 ? 1 : 0)};
-                        },
-                        [](const auto&) { return Described{}; },
-                    },
-                    message);
-}
-
 // Gossip copies to several peers are usually identical: encode once, share the buffer.
 bool same_frame(const wire::Gossip& a, const wire::Gossip& b) {
   return a.payload == b.payload && a.id == b.id && a.origin == b.origin && a.group == b.group &&
@@ -263,7 +226,7 @@ void Node::do_send(protocol::Send& send, wire::SharedBytes& last_frame,
     last_frame = frame;
     last_gossip = gossip;
   }
-  const Described d = describe(send.message);
+  const wire::EventFields d = wire::event_fields(send.message);
   const std::size_t bytes = frame->size();
   if (muted_) {
     // A muted node keeps receiving and delivering but takes no part: nothing leaves it.
@@ -333,7 +296,7 @@ void Node::on_message(const NodeId& from, wire::Message&& message, std::size_t f
   const wire::MessageType type = wire::type_of(message);
   counters_.frame_in(from, type, frame_bytes);
   if (type == wire::MessageType::hello || type == wire::MessageType::heartbeat) return;
-  const Described d = describe(message);
+  const wire::EventFields d = wire::event_fields(message);
   const Micros now = wall_micros();
   switch (telemetry::traffic_class(type)) {
     case telemetry::TrafficClass::payload:
@@ -382,7 +345,7 @@ void Node::on_frame_dropped(const NodeId& to, wire::MessageType type, std::size_
 
 void Node::on_message_lost(const NodeId& from, const wire::Message& message,
                            std::size_t frame_bytes) {
-  const Described d = describe(message);
+  const wire::EventFields d = wire::event_fields(message);
   record_drop(from, wire::type_of(message), d.id, d.level, net::DropReason::loss, frame_bytes);
   protocol::Actions actions;
   engine_->on_frames_lost_from(wall_micros(), from, actions);

@@ -63,6 +63,8 @@ class Simulator {
   void apply(std::uint32_t node, Micros now);
   void push(Event event);
   std::uint32_t store(wire::Message message, std::uint32_t size, bool payload);
+  void trace(std::uint32_t node, wire::EventKind kind, wire::MessageType type,
+             const wire::EventFields& fields, const NodeId& peer, std::uint64_t bytes);
 
   const SimConfig& config_;
   protocol::MembershipPtr membership_;
@@ -166,6 +168,21 @@ std::uint32_t Simulator::store(wire::Message message, std::uint32_t size, bool p
   return slot;
 }
 
+void Simulator::trace(std::uint32_t node, wire::EventKind kind, wire::MessageType type,
+                      const wire::EventFields& fields, const NodeId& peer, std::uint64_t bytes) {
+  if (!config_.trace) return;
+  wire::EventRecord record;
+  record.time_us = now_;
+  record.kind = kind;
+  record.msg_type = type;
+  record.msg_id = fields.id;
+  record.peer = peer;
+  record.level = fields.level;
+  record.detail = fields.detail;
+  record.bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, UINT32_MAX));
+  config_.trace(static_cast<int>(node) + 1, record);
+}
+
 void Simulator::push(Event event) {
   event.seq = next_seq_++;
   queue_.push(event);
@@ -188,6 +205,8 @@ void Simulator::apply(std::uint32_t node, Micros now) {
         outcome.control_bytes_out += size;
       }
       self.bytes_out += size;
+      trace(node, wire::EventKind::send, wire::type_of(send->message),
+            wire::event_fields(send->message), send->to, size);
       const Micros leave = std::max(now, self.uplink_free) +
                            static_cast<Micros>(std::ceil(size / config_.latency.bytes_per_us));
       self.uplink_free = leave;
@@ -205,6 +224,9 @@ void Simulator::apply(std::uint32_t node, Micros now) {
       event.slot = store(std::move(send->message), size, payload);
       push(event);
     } else if (const auto* deliver = std::get_if<protocol::Deliver>(&action)) {
+      trace(node, wire::EventKind::deliver, wire::MessageType::gossip,
+            {deliver->id, 0, static_cast<std::uint8_t>(std::min(deliver->hops, 255))}, NodeId{},
+            deliver->payload ? deliver->payload->size() : 0);
       if (!outcome.delivery_ms) {
         outcome.delivery_ms = static_cast<double>(now - broadcast_start_) / 1000.0;
         outcome.hops = deliver->hops;
@@ -216,8 +238,11 @@ void Simulator::apply(std::uint32_t node, Micros now) {
       event.timer = timer->timer_id;
       event.is_timer = true;
       push(event);
+    } else if (const auto* observe = std::get_if<protocol::Observe>(&action)) {
+      // The report counts duplicates from the frames; the trace shows what the node saw.
+      trace(node, observe->kind, observe->type, {observe->id, observe->level, observe->detail},
+            observe->peer, 0);
     }
-    // Observe actions carry nothing the report needs: duplicates are counted from the frames.
   }
   actions_.clear();
 }
@@ -248,6 +273,8 @@ void Simulator::dispatch(const Event& event) {
   }
   const wire::Message message = std::move(flight.message);
   free_slots_.push_back(event.slot);
+  trace(event.node, wire::EventKind::receive, wire::type_of(message), wire::event_fields(message),
+        membership_->members()[event.from].id, flight.size);
   node.engine->on_message(now_, membership_->members()[event.from].id, message, actions_);
   apply(event.node, now_);
 }
@@ -267,6 +294,8 @@ void Simulator::run_broadcast(int index, telemetry::ReportBuilder& builder) {
   for (std::size_t i = 0; i < payload->size(); ++i) payload->at(i) = static_cast<std::uint8_t>(i);
   request.payload = std::move(payload);
 
+  trace(origin, wire::EventKind::originate, wire::MessageType::gossip, {request.id, 0, 0}, NodeId{},
+        config_.payload_size);
   nodes_[origin].engine->broadcast(now_, request, actions_);
   apply(origin, now_);
   const Micros limit = broadcast_start_ + config_.broadcast_time_limit_us;

@@ -55,6 +55,10 @@ struct SimConfig {
   Micros gap_us = 1'000;                         // quiet time between consecutive broadcasts
   EngineFactory factory;  // optional; default: protocol::make_engine(mode, ...)
   std::function<void(const std::string&)> progress;  // optional: one line per finished step
+  // Optional: the events each node would put in its event stream (originate, send, receive,
+  // duplicate, deliver and the engines' other observations), at virtual time; seq is left 0.
+  // The studio's --bench plays them through its views as if a cluster had recorded them.
+  std::function<void(int rank, const wire::EventRecord& event)> trace;
 };
 
 struct SimResult {

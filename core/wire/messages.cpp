@@ -123,4 +123,21 @@ MessageType type_of(const Message& message) {
   return kTypes[message.index()];
 }
 
+EventFields event_fields(const Message& message) {
+  if (const auto* m = std::get_if<Gossip>(&message)) {
+    return {m->id, m->level, static_cast<std::uint8_t>(m->kind)};
+  }
+  if (const auto* m = std::get_if<Ack>(&message)) return {m->id, m->level, 0};
+  if (const auto* m = std::get_if<Igym>(&message)) return {m->id, 0, m->direction};
+  if (const auto* m = std::get_if<IgymReply>(&message)) {
+    return {m->id, 0, static_cast<std::uint8_t>(m->want ? 1 : 0)};
+  }
+  if (const auto* m = std::get_if<Advert>(&message)) return {MessageId{m->artifact_id}, 0, m->kind};
+  if (const auto* m = std::get_if<Request>(&message)) return {MessageId{m->artifact_id}, 0, 0};
+  if (const auto* m = std::get_if<Artifact>(&message)) {
+    return {MessageId{m->artifact_id}, 0, static_cast<std::uint8_t>(m->offset == 0 ? 1 : 0)};
+  }
+  return {};
+}
+
 }  // namespace rt::wire

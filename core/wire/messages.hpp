@@ -225,6 +225,16 @@ using Message =
 
 MessageType type_of(const Message& message);
 
+// What an event record says about a message: the broadcast (or artifact) it concerns, its
+// level and a type-specific detail (GossipKind; IGYM direction; IGYM answer 1 = yes; artifact
+// chunk 1 = first, so reports count a body once). The node and the simulator both use it.
+struct EventFields {
+  MessageId id;
+  Level level = 0;
+  std::uint8_t detail = 0;
+};
+EventFields event_fields(const Message& message);
+
 // A payload frame that begins a copy of its broadcast (DESIGN.md reads/writes): every gossip
 // frame, and an artifact body only on its first chunk, so a body counts once however chunked.
 inline bool starts_payload_copy(const Message& message) {

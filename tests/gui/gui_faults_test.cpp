@@ -10,6 +10,7 @@
 #include <QtTest>
 #include <filesystem>
 
+#include "gui_test_support.hpp"
 #include "main_window.hpp"
 #include "models/event_log_model.hpp"
 #include "models/node_table_model.hpp"
@@ -23,11 +24,12 @@ using rt::gui::ClusterController;
 using rt::gui::MainWindow;
 using rt::gui::NodeStatus;
 using rt::gui::NodeTableModel;
+using rt::gui::test::kNodeBinary;
+using rt::gui::test::saveShot;
 
 namespace {
 
 constexpr int kNodes = 5;
-const std::filesystem::path kNodeBinary = std::filesystem::path(RT_BIN_DIR) / "raintree-node";
 
 // True when some line of the event log contains `text`, and that line has a time.
 bool logged(const rt::gui::EventLogModel& log, const QString& text) {
@@ -36,12 +38,6 @@ bool logged(const rt::gui::EventLogModel& log, const QString& text) {
     if (entry.text.contains(text) && entry.time.isValid()) return true;
   }
   return false;
-}
-
-// RT_SCREENSHOT_DIR=dir saves what the test shows, to look at it.
-void saveShot(QWidget& widget, const char* name) {
-  const QString dir = qEnvironmentVariable("RT_SCREENSHOT_DIR");
-  if (!dir.isEmpty()) widget.grab().save(dir + QLatin1Char('/') + QLatin1String(name));
 }
 
 }  // namespace

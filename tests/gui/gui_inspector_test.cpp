@@ -10,6 +10,7 @@
 #include <QSortFilterProxyModel>
 #include <QtTest>
 
+#include "gui_test_support.hpp"
 #include "models/node_table_model.hpp"
 #include "views/fault_dialogs.hpp"
 #include "views/inspector/advert_queue_model.hpp"
@@ -23,6 +24,7 @@ using rt::cluster::NodeCondition;
 using rt::cluster::NodeSample;
 using rt::cluster::PeerSample;
 using Tester = QAbstractItemModelTester;
+using rt::gui::test::saveShot;
 
 namespace {
 
@@ -73,12 +75,6 @@ NodeSample sampleOf(int rank, std::vector<PeerSample> peers) {
 
 QString text(const QAbstractItemModel& model, int row, int column) {
   return model.index(row, column).data().toString();
-}
-
-// RT_SCREENSHOT_DIR=dir saves what a test built, to look at it.
-void saveShot(QWidget& widget, const char* name) {
-  const QString dir = qEnvironmentVariable("RT_SCREENSHOT_DIR");
-  if (!dir.isEmpty()) widget.grab().save(dir + QLatin1Char('/') + QLatin1String(name));
 }
 
 }  // namespace

@@ -147,6 +147,7 @@ class TrafficTest : public QObject {
     plot.addSamples({sample(1, kT0 + 3 * kSecond, 4096, 2048)});
     plot.tick(kT0 + 5 * kSecond);
     QCOMPARE(plot.replotCount(), before + 1);
+    QCOMPARE(added.count(), 2);  // the series moves on while hidden
     plot.show();
     QCOMPARE(plot.replotCount(), before + 2);
   }

@@ -374,9 +374,20 @@ class TreeTest : public QObject {
     }
   }
 
+  void backlogBoundGrowsWithTheCluster() {
+    rt::gui::AnimationQueue queue;
+    const std::size_t floor = queue.options().max_backlog;
+    queue.setClusterSize(9);
+    QCOMPARE(queue.maxBacklog(), floor);
+    queue.setClusterSize(300);
+    QCOMPARE(queue.maxBacklog(), queue.options().backlog_per_node * 300);
+    QVERIFY(queue.maxBacklog() > floor);
+  }
+
   void skipAheadShowsANote() {
     rt::gui::AnimationOptions options;
     options.max_backlog = 150;
+    options.backlog_per_node = 0;  // the bound stays 150 whatever the cluster size
     Rig rig(options);
     QVERIFY(!labelShown(rig.panel, "treeSkipNote"));
     std::vector<RankedEvent> all;

@@ -38,9 +38,7 @@ BandwidthPlot::BandwidthPlot(QWidget* parent, std::size_t seconds)
   p->plotLayout()->setRowSpacing(2);
 
   auto* margins = new QCPMarginGroup(p);
-  auto ticker = QSharedPointer<QCPAxisTickerDateTime>::create();
-  ticker->setDateTimeFormat(QStringLiteral("HH:mm:ss"));
-  ticker->setTickCount(7);
+  const QSharedPointer<QCPAxisTicker> ticker = clockTicker();
   for (QCPAxisRect* rect : {in_rect_, out_rect_}) {
     styleAxisRect(rect);
     rect->setMarginGroup(QCP::msLeft | QCP::msRight, margins);

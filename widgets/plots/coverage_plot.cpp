@@ -21,12 +21,8 @@ CoveragePlot::CoveragePlot(QWidget* parent, std::size_t broadcasts)
       legend_(new QCPLegend) {
   QCustomPlot* p = plot();
   p->setAutoAddPlottableToLegend(false);
-  p->plotLayout()->addElement(0, 0, rect_);
-  styleAxisRect(rect_);
   // Curves climb to the top left: the lower right corner is where the legend hides nothing.
-  rect_->insetLayout()->addElement(legend_, Qt::AlignBottom | Qt::AlignRight);
-  legend_->setLayer(QStringLiteral("legend"));
-  styleLegend(legend_);
+  addRectWithInsetLegend(rect_, legend_, Qt::AlignBottom | Qt::AlignRight);
 
   QCPAxis* x = rect_->axis(QCPAxis::atBottom);
   QCPAxis* y = rect_->axis(QCPAxis::atLeft);

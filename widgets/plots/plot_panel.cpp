@@ -90,12 +90,21 @@ void PlotPanel::setSummary(const QString& text) {
 
 void PlotPanel::setRefreshRate(int per_second) {
   rate_ = per_second <= 0 ? 0 : std::clamp(per_second, 1, 20);
-  if (rate_ == 0) {
+  if (rate_ > 0) timer_.setInterval(1000 / rate_);
+  updateTimer();
+}
+
+void PlotPanel::setAdvanceWhileHidden(bool on) {
+  advance_hidden_ = on;
+  updateTimer();
+}
+
+void PlotPanel::updateTimer() {
+  if (rate_ > 0 && (advance_hidden_ || isVisible())) {
+    if (!timer_.isActive()) timer_.start();
+  } else {
     timer_.stop();
-    return;
   }
-  timer_.setInterval(1000 / rate_);
-  if (isVisible()) timer_.start();
 }
 
 void PlotPanel::tick(Micros now_us) {
@@ -120,7 +129,8 @@ void PlotPanel::showEvent(QShowEvent* event) {
 
 void PlotPanel::hideEvent(QHideEvent* event) {
   QWidget::hideEvent(event);
-  timer_.stop();  // paused: samples keep arriving, nothing is drawn
+  // Paused: samples keep arriving, nothing is drawn (nor advanced, unless asked to).
+  if (!advance_hidden_) timer_.stop();
 }
 
 void PlotPanel::refresh() {
@@ -163,6 +173,21 @@ void PlotPanel::addLegendRow(QCPLegend* legend) {
   styleLegend(legend);
   legend->setBorderPen(Qt::NoPen);
   legend->setBrush(Qt::NoBrush);
+}
+
+void PlotPanel::addRectWithInsetLegend(QCPAxisRect* rect, QCPLegend* legend, Qt::Alignment corner) {
+  plot_->plotLayout()->addElement(0, 0, rect);
+  styleAxisRect(rect);
+  rect->insetLayout()->addElement(legend, corner);
+  legend->setLayer(QStringLiteral("legend"));
+  styleLegend(legend);
+}
+
+QSharedPointer<QCPAxisTicker> PlotPanel::clockTicker() {
+  auto ticker = QSharedPointer<QCPAxisTickerDateTime>::create();
+  ticker->setDateTimeFormat(QStringLiteral("HH:mm:ss"));
+  ticker->setTickCount(7);
+  return ticker;
 }
 
 QColor PlotPanel::seriesColour(int index) {

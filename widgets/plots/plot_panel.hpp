@@ -2,11 +2,13 @@
 // Export button), the QCustomPlot with the export context menu, and a capped refresh tick.
 // Subclasses keep their data apart from drawing: advance() moves the data on with time,
 // redraw() copies it into the plot. The frame replots with rpQueuedReplot only when something
-// changed and the plot is visible, and stops ticking while hidden (a tab behind another).
+// changed and the plot is visible, and stops ticking while hidden (a tab behind another) unless
+// the subclass asks to keep advancing its data.
 #pragma once
 
 #include <QColor>
 #include <QHash>
+#include <QSharedPointer>
 #include <QStringList>
 #include <QTimer>
 #include <QWidget>
@@ -15,6 +17,7 @@
 #include "util/ids.hpp"
 
 class QCPAxisRect;
+class QCPAxisTicker;
 class QCPLegend;
 class QCustomPlot;
 class QHBoxLayout;
@@ -61,6 +64,9 @@ class PlotPanel : public QWidget {
   void markDirty(bool immediately = false);
   void setSummary(const QString& text);
   QHBoxLayout* controls() const { return controls_; }
+  // On: the timer keeps calling advance() while the plot is hidden (only the replot waits for
+  // it to be shown), for data that others follow through the subclass's signals.
+  void setAdvanceWhileHidden(bool on);
 
   // The studio's look for axes, grids and legends, shared by every plot.
   void styleAxisRect(QCPAxisRect* rect) const;
@@ -68,6 +74,11 @@ class PlotPanel : public QWidget {
   // Puts `legend` as a borderless horizontal row, left-aligned, at the top of the plot layout
   // (row 0): above the data, never over it.
   void addLegendRow(QCPLegend* legend);
+  // Makes the plot one styled axis rect with `legend` inside it, in the corner `corner` (where
+  // it hides the least data).
+  void addRectWithInsetLegend(QCPAxisRect* rect, QCPLegend* legend, Qt::Alignment corner);
+  // Wall-clock time axes (keys in seconds since the Unix epoch) as HH:mm:ss.
+  static QSharedPointer<QCPAxisTicker> clockTicker();
   // Distinct colours for lines and bars; `index` wraps.
   static QColor seriesColour(int index);
   static QColor otherColour() { return QColor(0x8a, 0x93, 0x9e); }
@@ -77,6 +88,7 @@ class PlotPanel : public QWidget {
 
  private:
   void refresh();
+  void updateTimer();  // runs while the plot is shown, or always when advancing while hidden
 
   QCustomPlot* plot_;
   QLabel* summary_;
@@ -84,6 +96,7 @@ class PlotPanel : public QWidget {
   QToolButton* export_;
   QTimer timer_;
   int rate_ = 10;
+  bool advance_hidden_ = false;
   bool dirty_ = true;
   int replots_ = 0;
 };

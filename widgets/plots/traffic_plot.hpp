@@ -1,24 +1,24 @@
 // Cluster traffic plot: bytes received and sent per second, summed over every node, over the
-// last two minutes. Samples go into a TrafficSeries (a ring of one-second points); a capped
-// timer closes finished seconds and replots with rpQueuedReplot only when a point was added
-// and the plot is visible.
+// last two minutes. Samples go into a TrafficSeries (a ring of one-second points); the
+// PlotPanel frame's capped tick closes finished seconds and replots with rpQueuedReplot only
+// when a point was added and the plot is visible. Unlike the other plots, the series keeps
+// closing seconds (and emitting pointsAdded) while the plot is hidden: the studio follows the
+// cluster's traffic through it whether or not its dock is shown.
 #pragma once
 
-#include <QTimer>
-#include <QWidget>
 #include <vector>
 
 #include "cluster/monitor.hpp"
+#include "plots/plot_panel.hpp"
 #include "plots/traffic_series.hpp"
 
+class QCPAxisRect;
 class QCPGraph;
-class QCustomPlot;
-class QLabel;
-class QToolButton;
+class QCPLegend;
 
 namespace rt::gui {
 
-class TrafficPlot : public QWidget {
+class TrafficPlot : public PlotPanel {
   Q_OBJECT
 
  public:
@@ -27,40 +27,24 @@ class TrafficPlot : public QWidget {
 
   void addSamples(const std::vector<cluster::NodeSample>& samples);
   void clear();
-  // Closes the seconds that are over at `now_us` and refreshes when points were added. The
-  // timer calls it with the wall clock; tests call it with their own time.
-  void tick(Micros now_us);
-  // Ticks per second, clamped to 1..20 (default 10).
-  void setRefreshRate(int per_second);
 
   const TrafficSeries& series() const { return series_; }
-  QCustomPlot* plot() const { return plot_; }
-  int replotCount() const { return replots_; }
-
-  bool exportPng(const QString& path, QString* error = nullptr);
-  bool exportSvg(const QString& path, QString* error = nullptr);
-  bool exportPdf(const QString& path, QString* error = nullptr);
-  bool exportCsv(const QString& path, QString* error = nullptr) const;
+  std::vector<QStringList> csvRows() const override;
 
  signals:
   // A second of traffic was closed; `total` points are held.
   void pointsAdded(int total);
 
  protected:
-  void showEvent(QShowEvent* event) override;
+  bool advance(Micros now_us) override;
+  void redraw() override;
 
  private:
-  void refresh();
-
   TrafficSeries series_;
-  QCustomPlot* plot_;
+  QCPAxisRect* rect_;
+  QCPLegend* legend_;
   QCPGraph* in_;
   QCPGraph* out_;
-  QLabel* summary_;
-  QToolButton* export_;
-  QTimer timer_;
-  bool dirty_ = false;
-  int replots_ = 0;
 };
 
 }  // namespace rt::gui

@@ -226,6 +226,10 @@ void ClusterController::attach(const QString& cluster_json) {
 }
 
 void ClusterController::replay(const QString& recording) {
+  replay(recording, ReplayDriver::fileSource(recording));
+}
+
+void ClusterController::replay(const QString& name, ReplayDriver::PlayerSource source) {
   if (state_ != State::idle && state_ != State::stopped && state_ != State::failed) {
     log(LogLevel::error, tr("A cluster session is already open"));
     return;
@@ -233,6 +237,8 @@ void ClusterController::replay(const QString& recording) {
   owns_cluster_ = false;
   cluster_.reset();
   stats_ = SessionStats{};
+  answering_.clear();
+  latest_.clear();
   delete replay_;
   replay_ = new ReplayDriver(this);
   connect(replay_, &ReplayDriver::clusterReady, this, [this](const cluster::ClusterInfo& info) {
@@ -243,25 +249,32 @@ void ClusterController::replay(const QString& recording) {
   });
   connect(replay_, &ReplayDriver::eventsArrived, this, [this](const auto& events) {
     stats_.events_total += events.size();
+    events_since_stats_ += events.size();
     emit eventsArrived(events);
   });
   connect(replay_, &ReplayDriver::samplesArrived, this, [this](const auto& samples) {
-    stats_.answering = static_cast<int>(std::count_if(
-        samples.begin(), samples.end(), [](const cluster::NodeSample& s) { return s.answering; }));
-    for (const cluster::NodeSample& sample : samples) latest_[sample.rank] = sample;
+    for (const cluster::NodeSample& sample : samples) {
+      latest_[sample.rank] = sample;
+      answering_[sample.rank] = sample.answering;
+    }
     emit samplesArrived(samples);
-    emit statsChanged(stats_);
   });
   connect(replay_, &ReplayDriver::logged, this, &ClusterController::logged);
-  connect(replay_, &ReplayDriver::loaded, this, [this] { setState(State::replaying); });
+  connect(replay_, &ReplayDriver::loaded, this, [this] {
+    setState(State::replaying);
+    // The status bar's rate and answering count, as for a live session.
+    since_stats_.start();
+    events_since_stats_ = 0;
+    stats_timer_.start();
+  });
   connect(replay_, &ReplayDriver::failed, this, [this](const QString& reason) {
     log(LogLevel::error, reason);
     setState(State::failed);
     emit failed(reason);
   });
-  log(LogLevel::action, tr("Opening recording %1").arg(recording));
+  log(LogLevel::action, tr("Opening recording %1").arg(name));
   setState(State::attaching);
-  replay_->load(recording);
+  replay_->load(name, std::move(source));
 }
 
 void ClusterController::onLaunchFinished() {
@@ -359,6 +372,7 @@ void ClusterController::shutdown() {
       return;
     case State::replaying:
       replay_->setPlaying(false);
+      stats_timer_.stop();
       setState(State::stopped);
       QMetaObject::invokeMethod(this, &ClusterController::shutdownFinished, Qt::QueuedConnection);
       return;

@@ -25,12 +25,11 @@
 #include "cluster/launcher.hpp"
 #include "cluster/monitor.hpp"
 #include "models/event_log_model.hpp"
+#include "session/replay_driver.hpp"
 
 class QTemporaryDir;
 
 namespace rt::gui {
-
-class ReplayDriver;
 
 struct SessionStats {
   QString mode;
@@ -59,6 +58,8 @@ class ClusterController : public QObject {
   void attach(const QString& cluster_json);
   // Plays a recording into the same signals a live session emits; no cluster, no commands.
   void replay(const QString& recording);
+  // The same for a recording built in memory on the player's worker (e.g. --bench's simulation).
+  void replay(const QString& name, ReplayDriver::PlayerSource source);
   // The player while replaying (play, pause, speed, seek), else nullptr.
   ReplayDriver* replayDriver() const { return replay_; }
   // Stops the monitor and, when this controller launched the cluster, every node; then emits

@@ -6,6 +6,9 @@ namespace rt::gui {
 namespace {
 
 constexpr int kTickMs = 50;  // 20 steps a second: smooth enough, cheap enough
+// Counters as often as a live ClusterMonitor polls them: copying every node's per-peer
+// counters is O(nodes x peers), too much for every tick of a 300-node recording.
+constexpr qint64 kSampleMs = 250;
 
 // One event-log line per controller note of the recording (broadcasts issued, faults applied).
 std::optional<LogEntry> log_entry(const cluster::RecordedNote& note) {
@@ -53,12 +56,22 @@ ReplayDriver::~ReplayDriver() {
   if (loader_.joinable()) loader_.join();
 }
 
+ReplayDriver::PlayerSource ReplayDriver::fileSource(const QString& file) {
+  return [path = file.toStdString()](std::string& error) {
+    return cluster::ReplayPlayer::load(path, error);
+  };
+}
+
 void ReplayDriver::load(const QString& file) {
+  load(file, fileSource(file));
+}
+
+void ReplayDriver::load(const QString& name, PlayerSource source) {
   if (loader_.joinable()) loader_.join();
-  file_ = file;
-  loader_ = std::thread([this, path = file.toStdString()] {
+  file_ = name;
+  loader_ = std::thread([this, source = std::move(source)] {
     std::string error;
-    auto player = cluster::ReplayPlayer::load(path, error);
+    auto player = source(error);
     {
       std::lock_guard lock(mutex_);
       loaded_player_ = std::move(player);
@@ -93,7 +106,7 @@ void ReplayDriver::onLoaded() {
   emit clusterReady(player_->cluster());
   emit logged(intro);
   position_us_ = 0;
-  publish(player_->advance_to(0));
+  publish(advance(0));
   setPlaying(true);
 }
 
@@ -144,19 +157,31 @@ void ReplayDriver::moveTo(Micros position_us) {
     // Back in time: the views start over and take everything up to there in one go.
     emit clusterReady(player_->cluster());
   }
-  publish(player_->advance_to(position_us));
+  publish(advance(position_us));
   position_us_ = static_cast<double>(player_->position_us());
 }
 
+cluster::ReplayStep ReplayDriver::advance(Micros position_us) {
+  // Seeking back restarts the views: they need counters at once, as at the end.
+  const bool rewinding = position_us < player_->position_us();
+  const bool due = !since_samples_.isValid() || since_samples_.elapsed() >= kSampleMs ||
+                   rewinding || position_us >= player_->duration_us();
+  if (due) since_samples_.start();
+  return player_->advance_to(position_us, due);
+}
+
 void ReplayDriver::publish(const cluster::ReplayStep& step) {
+  QElapsedTimer cost;
+  cost.start();
   if (!step.events.empty()) emit eventsArrived(step.events);
-  emit samplesArrived(step.samples);
+  if (!step.samples.empty()) emit samplesArrived(step.samples);
   std::vector<LogEntry> lines;
   for (const cluster::RecordedNote& note : step.notes) {
     if (auto entry = log_entry(note)) lines.push_back(std::move(*entry));
   }
   if (!lines.empty()) emit logged(lines);
   emit positionChanged(positionMs(), durationMs());
+  emit stepPublished(static_cast<int>(step.events.size()), cost.nsecsElapsed());
 }
 
 }  // namespace rt::gui

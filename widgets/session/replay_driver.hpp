@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QString>
 #include <QTimer>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -25,9 +26,15 @@ class ReplayDriver : public QObject {
   explicit ReplayDriver(QObject* parent = nullptr);
   ~ReplayDriver() override;  // joins the loading thread
 
+  // Builds a player on a worker thread; null with a reason in `error` when it cannot.
+  using PlayerSource = std::function<std::unique_ptr<cluster::ReplayPlayer>(std::string& error)>;
+  static PlayerSource fileSource(const QString& file);  // reads a recording file
+
   // Reads the file on a worker thread, then emits loaded() (and clusterReady(), and starts
   // playing) or failed().
   void load(const QString& file);
+  // The same for a recording made some other way (`name` is what the log calls it).
+  void load(const QString& name, PlayerSource source);
 
   bool isLoaded() const { return player_ != nullptr; }
   qint64 durationMs() const;
@@ -51,12 +58,16 @@ class ReplayDriver : public QObject {
   void positionChanged(qint64 position_ms, qint64 duration_ms);
   void playingChanged(bool playing);
   void finished();  // the playhead reached the end
+  // After each step handed to the views: how many events it carried and how long the
+  // connected views took to take it in (what --bench measures as ingest cost).
+  void stepPublished(int events, qint64 nanoseconds);
 
  private:
   void onLoaded();
   void tick();
   void moveTo(Micros position_us);
   void publish(const cluster::ReplayStep& step);
+  cluster::ReplayStep advance(Micros position_us);
 
   QString file_;
   std::thread loader_;
@@ -69,7 +80,8 @@ class ReplayDriver : public QObject {
   QElapsedTimer wall_;
   double speed_ = 1.0;
   bool playing_ = false;
-  double position_us_ = 0;  // fractional: small ticks at low speeds add up
+  double position_us_ = 0;       // fractional: small ticks at low speeds add up
+  QElapsedTimer since_samples_;  // counters go out at a live monitor's pace, not every tick
 };
 
 }  // namespace rt::gui

@@ -1,12 +1,16 @@
 #include "views/fault_dialogs.hpp"
 
 #include <QDialogButtonBox>
-#include <QInputDialog>
+#include <QDoubleSpinBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QRadioButton>
+#include <QStyle>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <set>
 
 #include "cluster/faults.hpp"
@@ -14,26 +18,168 @@
 
 namespace rt::gui {
 
-std::optional<double> askLossPercent(QWidget* parent, int rank) {
-  bool ok = false;
-  const double percent = QInputDialog::getDouble(
-      parent, QObject::tr("Loss on rank %1").arg(rank),
-      QObject::tr("Percentage of frames rank %1 drops, inbound and outbound\n"
-                  "(heartbeats are kept; 0 clears it):")
-          .arg(rank),
-      10.0, 0.0, 100.0, 1, &ok, Qt::WindowFlags(), 5.0);
-  return ok ? std::optional<double>(percent) : std::nullopt;
+namespace {
+
+// The inline error line under a dialog's input.
+QLabel* errorLabel(const QString& name, QWidget* parent) {
+  auto* label = new QLabel(parent);
+  label->setObjectName(name);
+  label->setWordWrap(true);
+  label->setStyleSheet(QStringLiteral("color: #d33f3f;"));
+  return label;
 }
 
-std::optional<int> askDelayMs(QWidget* parent, int rank) {
-  bool ok = false;
-  const int ms =
-      QInputDialog::getInt(parent, QObject::tr("Delay on rank %1").arg(rank),
-                           QObject::tr("Milliseconds added to every frame rank %1 sends\n"
-                                       "(heartbeats are not delayed; 0 clears it):")
-                               .arg(rank),
-                           200, 0, 60000, 50, &ok);
-  return ok ? std::optional<int>(ms) : std::nullopt;
+QDialogButtonBox* okCancel(QDialog* dialog) {
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, dialog);
+  QObject::connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+  QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+  return buttons;
+}
+
+}  // namespace
+
+ImpairmentDialog::ImpairmentDialog(cluster::FaultKind kind, int rank, int nodes, QWidget* parent)
+    : QDialog(parent),
+      kind_(kind),
+      rank_(rank),
+      nodes_(nodes),
+      amount_(new QDoubleSpinBox(this)),
+      whole_node_(new QRadioButton(this)),
+      links_only_(new QRadioButton(this)),
+      peers_(new QLineEdit(this)),
+      error_(errorLabel(QStringLiteral("impairmentError"), this)),
+      buttons_(okCancel(this)) {
+  const bool loss = kind == cluster::FaultKind::loss;
+  setWindowTitle(loss ? tr("Loss on rank %1").arg(rank) : tr("Delay on rank %1").arg(rank));
+  auto* intro =
+      new QLabel(loss ? tr("Percentage of frames dropped (heartbeats are kept; 0 clears it):")
+                      : tr("Milliseconds added to every frame sent (heartbeats are not delayed; "
+                           "0 clears it):"),
+                 this);
+  intro->setWordWrap(true);
+  amount_->setObjectName(QStringLiteral("impairmentAmount"));
+  if (loss) {
+    amount_->setRange(0, 100);
+    amount_->setDecimals(1);
+    amount_->setSingleStep(5);
+    amount_->setSuffix(QStringLiteral(" %"));
+    amount_->setValue(10);
+  } else {
+    amount_->setRange(0, 60000);
+    amount_->setDecimals(0);
+    amount_->setSingleStep(50);
+    amount_->setSuffix(QStringLiteral(" ms"));
+    amount_->setValue(200);
+  }
+  whole_node_->setObjectName(QStringLiteral("impairmentWholeNode"));
+  whole_node_->setText(
+      loss ? tr("On every frame rank %1 sends or receives (all its links)").arg(rank)
+           : tr("On every frame rank %1 sends (all outbound links)").arg(rank));
+  whole_node_->setChecked(true);
+  links_only_->setObjectName(QStringLiteral("impairmentLinksOnly"));
+  links_only_->setText(
+      tr("Only on the links between rank %1 and these ranks (both directions):").arg(rank));
+  if (!loss) links_only_->setToolTip(tr("A link's delay adds to the node's own delay"));
+  peers_->setObjectName(QStringLiteral("impairmentPeers"));
+  peers_->setPlaceholderText(QStringLiteral("2,3,7"));
+  peers_->setClearButtonEnabled(true);
+  peers_->setEnabled(false);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(intro);
+  layout->addWidget(amount_);
+  layout->addWidget(whole_node_);
+  layout->addWidget(links_only_);
+  auto* peers_row = new QHBoxLayout;  // indented under its radio button
+  peers_row->setContentsMargins(style()->pixelMetric(QStyle::PM_ExclusiveIndicatorWidth) +
+                                    style()->pixelMetric(QStyle::PM_RadioButtonLabelSpacing),
+                                0, 0, 0);
+  peers_row->addWidget(peers_);
+  layout->addLayout(peers_row);
+  layout->addWidget(error_);
+  layout->addStretch(1);
+  layout->addWidget(buttons_);
+  connect(links_only_, &QRadioButton::toggled, this, [this](bool on) {
+    peers_->setEnabled(on);
+    if (on) peers_->setFocus();
+    validate();
+  });
+  connect(peers_, &QLineEdit::textChanged, this, &ImpairmentDialog::validate);
+  resize(460, sizeHint().height());
+  validate();
+}
+
+void ImpairmentDialog::setAmount(double amount) {
+  amount_->setValue(amount);
+}
+
+double ImpairmentDialog::amount() const {
+  return amount_->value();
+}
+
+void ImpairmentDialog::setLinksOnly(bool on) {
+  (on ? links_only_ : whole_node_)->setChecked(true);
+}
+
+bool ImpairmentDialog::linksOnly() const {
+  return links_only_->isChecked();
+}
+
+void ImpairmentDialog::setPeersText(const QString& text) {
+  peers_->setText(text);
+}
+
+QString ImpairmentDialog::peersText() const {
+  return peers_->text();
+}
+
+QString ImpairmentDialog::errorText() const {
+  return error_->text();
+}
+
+void ImpairmentDialog::validate() {
+  std::string error;
+  peer_ranks_.clear();
+  if (linksOnly()) {
+    const std::string text = peers_->text().trimmed().toStdString();
+    if (text.empty()) {
+      error = "type the ranks at the other end of the links, e.g. 2,3,7";
+    } else if (auto ranks = cluster::parse_ranks(text, nodes_, error)) {
+      if (std::find(ranks->begin(), ranks->end(), rank_) != ranks->end()) {
+        error = "rank " + std::to_string(rank_) + " is this node: a link needs another rank";
+      } else {
+        peer_ranks_ = std::move(*ranks);
+      }
+    }
+  }
+  error_->setText(QString::fromStdString(error));
+  buttons_->button(QDialogButtonBox::Ok)->setEnabled(error.empty());
+}
+
+std::vector<cluster::FaultStep> ImpairmentDialog::steps() const {
+  if (!error_->text().isEmpty()) return {};
+  cluster::FaultStep step{kind_};
+  if (kind_ == cluster::FaultKind::loss) {
+    step.percent = amount();
+  } else {
+    step.delay_ms = static_cast<int>(amount());
+  }
+  if (!linksOnly()) {
+    step.ranks = {rank_};
+    return {step};
+  }
+  std::vector<cluster::FaultStep> steps;
+  for (int peer : peer_ranks_) {
+    step.link = std::make_pair(rank_, peer);
+    steps.push_back(step);
+  }
+  return steps;
+}
+
+std::vector<cluster::FaultStep> askImpairment(QWidget* parent, cluster::FaultKind kind, int rank,
+                                              int nodes) {
+  ImpairmentDialog dialog(kind, rank, nodes, parent);
+  return dialog.exec() == QDialog::Accepted ? dialog.steps() : std::vector<cluster::FaultStep>{};
 }
 
 PartitionDialog::PartitionDialog(int nodes, const std::vector<int>& preset, QWidget* parent)
@@ -41,8 +187,8 @@ PartitionDialog::PartitionDialog(int nodes, const std::vector<int>& preset, QWid
       nodes_(nodes),
       text_(new QLineEdit(this)),
       ranks_(new QListWidget(this)),
-      error_(new QLabel(this)),
-      buttons_(new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this)) {
+      error_(errorLabel(QStringLiteral("partitionError"), this)),
+      buttons_(okCancel(this)) {
   setWindowTitle(tr("Partition the cluster"));
   auto* intro = new QLabel(
       tr("Groups of ranks separated by '/', e.g. 1,2,3/4,5: each group reaches only itself, and "
@@ -67,9 +213,6 @@ PartitionDialog::PartitionDialog(int nodes, const std::vector<int>& preset, QWid
     item->setCheckState(Qt::Unchecked);
     item->setData(Qt::UserRole, rank);
   }
-  error_->setObjectName(QStringLiteral("partitionError"));
-  error_->setWordWrap(true);
-  error_->setStyleSheet(QStringLiteral("color: #d33f3f;"));
 
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(intro);
@@ -77,8 +220,6 @@ PartitionDialog::PartitionDialog(int nodes, const std::vector<int>& preset, QWid
   layout->addWidget(ranks_, 1);
   layout->addWidget(error_);
   layout->addWidget(buttons_);
-  connect(buttons_, &QDialogButtonBox::accepted, this, &QDialog::accept);
-  connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
   connect(text_, &QLineEdit::textChanged, this, &PartitionDialog::onTextChanged);
   connect(ranks_, &QListWidget::itemChanged, this, &PartitionDialog::onItemChanged);
   resize(520, 360);

@@ -52,9 +52,9 @@ QString nodeActionToolTip(NodeAction action) {
     case NodeAction::unmute:
       return QObject::tr("The node sends gossip again");
     case NodeAction::loss:
-      return QObject::tr("Drop a percentage of the node's frames");
+      return QObject::tr("Drop a percentage of the node's frames, on all its links or some");
     case NodeAction::delay:
-      return QObject::tr("Delay every frame the node sends");
+      return QObject::tr("Delay the frames the node sends, on all its links or some");
     case NodeAction::partition:
       return QObject::tr("Cut groups of nodes off from each other");
     case NodeAction::heal:
@@ -135,13 +135,18 @@ void NodeCommands::run(NodeAction action, int rank) {
       controller_->mute(rank, action == NodeAction::mute);
       return;
     case NodeAction::loss:
-      if (const auto percent = askLossPercent(dialog_parent_, rank)) {
-        controller_->loss(rank, *percent);
+    case NodeAction::delay: {
+      const auto* info = controller_->cluster();
+      if (!info) return;
+      const auto kind =
+          action == NodeAction::loss ? cluster::FaultKind::loss : cluster::FaultKind::delay;
+      // One step on the node, or one per link: each is logged and applied in turn.
+      for (const cluster::FaultStep& step :
+           askImpairment(dialog_parent_, kind, rank, static_cast<int>(info->nodes.size()))) {
+        controller_->fault(step);
       }
       return;
-    case NodeAction::delay:
-      if (const auto ms = askDelayMs(dialog_parent_, rank)) controller_->delay(rank, *ms);
-      return;
+    }
     case NodeAction::partition: {
       const auto* cluster = controller_->cluster();
       if (!cluster) return;

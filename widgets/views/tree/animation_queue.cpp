@@ -19,6 +19,7 @@ double Flight::progress(double anim_ms) const {
 
 AnimationQueue::AnimationQueue(AnimationOptions options) : options_(options) {
   options_.max_backlog = std::max<std::size_t>(options_.max_backlog, 2);
+  max_backlog_ = options_.max_backlog;
   options_.max_in_flight = std::max<std::size_t>(options_.max_in_flight, 1);
 }
 
@@ -44,7 +45,12 @@ void AnimationQueue::push(AnimationItem item, double now_ms) {
   auto it = pending_.end();
   while (it != pending_.begin() && std::prev(it)->event_us > item.event_us) --it;
   pending_.insert(it, item);
-  if (pending_.size() > options_.max_backlog) skipAhead(now_ms, true);
+  if (pending_.size() > max_backlog_) skipAhead(now_ms, true);
+}
+
+void AnimationQueue::setClusterSize(int nodes) {
+  max_backlog_ = std::max(options_.max_backlog,
+                          options_.backlog_per_node * static_cast<std::size_t>(std::max(nodes, 0)));
 }
 
 void AnimationQueue::clear() {
@@ -186,8 +192,8 @@ void AnimationQueue::skipAhead(double now_ms, bool keep_current) {
       ++count;
     }
   }
-  if (kept.size() > options_.max_backlog) {
-    const std::size_t drop = kept.size() - options_.max_backlog / 2;
+  if (kept.size() > max_backlog_) {
+    const std::size_t drop = kept.size() - max_backlog_ / 2;
     kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(drop));
     count += drop;
   }

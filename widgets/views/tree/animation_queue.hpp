@@ -21,10 +21,13 @@ struct AnimationOptions {
   double stretch = 100.0;      // animation ms per event ms
   double min_flight_ms = 450;  // at 1x
   double max_flight_ms = 900;
-  double default_flight_ms = 600;   // when the receive was not seen
-  double max_gap_ms = 350;          // an idle stretch of event time shrinks to this
-  double hold_ms = 150;             // wait for other nodes' halves to sort in before starting
-  std::size_t max_backlog = 600;    // queued items beyond this make the queue skip ahead
+  double default_flight_ms = 600;  // when the receive was not seen
+  double max_gap_ms = 350;         // an idle stretch of event time shrinks to this
+  double hold_ms = 150;            // wait for other nodes' halves to sort in before starting
+  std::size_t max_backlog = 600;   // queued items beyond this make the queue skip ahead
+  // ... or beyond this many per node, if more: one broadcast of N nodes makes ~4N items, and
+  // the backlog must hold a few whole ones or big clusters only ever show broadcast tails.
+  std::size_t backlog_per_node = 16;
   double max_behind_ms = 20000;     // ... as does being this far behind live
   std::size_t max_in_flight = 256;  // glyphs at once; later items wait
   double fast_forward = 8.0;        // speed multiplier of "run until"
@@ -63,7 +66,9 @@ class AnimationQueue {
   void tick(double now_ms);
   // Paused or not: moves to the next start or landing, ignoring the hold.
   void step(double now_ms);
-  void clear();  // drops everything queued and in flight; counters stay
+  void clear();                    // drops everything queued and in flight; counters stay
+  void setClusterSize(int nodes);  // scales the backlog bound (backlog_per_node)
+  std::size_t maxBacklog() const { return max_backlog_; }
 
   void setSpeed(double speed);  // clamped to 0.1..10
   double speed() const { return speed_; }
@@ -108,6 +113,7 @@ class AnimationQueue {
   double flightDuration(const AnimationItem& item) const;
 
   AnimationOptions options_;
+  std::size_t max_backlog_;
   std::function<bool(AnimationItem&)> resolver_;
   std::deque<AnimationItem> pending_;  // sorted by event_us, arrival order among equals
   std::vector<Flight> flights_;

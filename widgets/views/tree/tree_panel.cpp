@@ -142,6 +142,7 @@ void TreePanel::setCluster(const cluster::ClusterInfo& cluster) {
   }
   trace_ = std::make_unique<telemetry::BroadcastTrace>(std::move(ids));
   queue_.clear();
+  queue_.setClusterSize(static_cast<int>(labels.size()));
   seen_.clear();
   following_ = true;
   pinned_ = MessageId{};
@@ -283,9 +284,12 @@ void TreePanel::setClock(std::function<double()> now_ms) {
 }
 
 void TreePanel::tick() {
+  QElapsedTimer cost;
+  cost.start();
   const double now = clock_();
   queue_.tick(now);
   afterAdvance(now);
+  emit frameAdvanced(cost.nsecsElapsed());
 }
 
 void TreePanel::display(const BroadcastRecord& record) {

@@ -65,6 +65,12 @@ class TreePanel : public QWidget {
   // One animation frame (what the frame timer calls).
   void tick();
 
+ signals:
+  // After each frame: how long advancing the animation and updating the scene took (the
+  // repaint follows). --bench paces and costs frames with it.
+  void frameAdvanced(qint64 cost_ns);
+
+ public:
   int nodeItemCount() const { return view_->nodeItemCount(); }
   std::uint64_t animatedCount() const { return queue_.animated(); }
   const telemetry::BroadcastTrace* trace() const { return trace_.get(); }
