@@ -53,7 +53,9 @@ struct StudioOptions {
 
 // Seconds of non-zero cluster traffic the plot shows before the screenshot is taken.
 constexpr int kScreenshotTrafficSeconds = 6;
-constexpr double kScreenshotBroadcastRate = 4.0;
+// One a second: the animation of a 27-node broadcast with its IGYM cleanup takes about that
+// long, so a screenshot shows a tree being drawn, not a view skipping to keep up.
+constexpr double kScreenshotBroadcastRate = 1.0;
 constexpr int kScreenshotGiveUpMs = 60000;
 constexpr int kShutdownBoundMs = 20000;
 
