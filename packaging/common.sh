@@ -10,6 +10,7 @@ RT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
   xvfb xauth prometheus curl
+  clang libclang-rt-14-dev  # packaging/fuzz.sh: clang++ (14) and its libFuzzer, ASan, UBSan runtimes
 )
 
 rt_install_packages() {
@@ -26,12 +27,13 @@ rt_install_packages() {
   $sudo apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# rt_build [TARGET...]: everything, or only the named targets.
 rt_build() {
   cd "$RT_ROOT"
   if [ ! -f build/build.ninja ]; then
     echo "==> configuring Release build in build/"
     cmake --preset release >/dev/null
   fi
-  echo "==> building"
-  cmake --build build --parallel "$(nproc)"
+  echo "==> building ${*:-everything}"
+  cmake --build build --parallel "$(nproc)" ${1:+--target "$@"}
 }

@@ -52,10 +52,10 @@ struct StudioOptions {
 };
 
 // Seconds of non-zero cluster traffic the plot shows before the screenshot is taken.
-constexpr int kScreenshotTrafficSeconds = 6;
-// One a second: the animation of a 27-node broadcast with its IGYM cleanup takes about that
-// long, so a screenshot shows a tree being drawn, not a view skipping to keep up.
-constexpr double kScreenshotBroadcastRate = 1.0;
+constexpr int kScreenshotTrafficSeconds = 4;
+// One every 4 s: the animation of a 27-node broadcast with its IGYM cleanup takes about 3 s,
+// so a screenshot shows a whole tree being drawn, not a view skipping to keep up.
+constexpr double kScreenshotBroadcastRate = 0.25;
 constexpr int kScreenshotGiveUpMs = 60000;
 constexpr int kShutdownBoundMs = 20000;
 
@@ -367,11 +367,11 @@ int main(int argc, char** argv) {
     }
   }
   if (plan) {
-    // The timeline starts once every node answers; the player lives as long as the app.
+    // The timeline starts once every node has every peer; the player lives as long as the app.
     auto* player = new rt::gui::ScenarioPlayer(&controller, *plan, &app);
     QObject::connect(&controller, &rt::gui::ClusterController::stateChanged, player,
                      [player](State state) {
-                       if (state == State::live) player->start();
+                       if (state == State::live) player->startWhenConnected();
                      });
     QObject::connect(
         player, &rt::gui::ScenarioPlayer::broadcastSkipped, &app, [](const QString& why) {

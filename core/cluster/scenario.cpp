@@ -20,6 +20,9 @@ struct ScenarioError {
 };
 
 constexpr int kMaxNodes = 1000;  // real processes on one machine
+// A year: the nodes' longest advert window ("never"), and short enough that a broadcast step's
+// end, at + every * (count - 1), cannot overflow Micros.
+constexpr Micros kMaxDuration = 365LL * 24 * 3600 * 1'000'000;
 constexpr std::string_view kModes[] = {"pocket", "raintree", "random", "advert"};
 
 int line_of(const YAML::Node& node) {
@@ -72,6 +75,7 @@ double as_number(const YAML::Node& node, const std::string& field, double lo, do
 Micros as_duration(const YAML::Node& node, const std::string& field) {
   const auto value = parse_duration(as_string(node, field));
   if (!value || *value < 0) fail(node, field, "expected a duration such as 500ms, 2s or 1.5s");
+  if (*value > kMaxDuration) fail(node, field, "longer than a year");
   return *value;
 }
 
@@ -355,6 +359,8 @@ std::optional<Micros> parse_duration(std::string_view text) {
   if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(value)) {
     return std::nullopt;
   }
+  // llround() of a value outside Micros gives an unspecified result.
+  if (!(std::fabs(value * scale) < 0x1p63)) return std::nullopt;
   return static_cast<Micros>(std::llround(value * scale));
 }
 

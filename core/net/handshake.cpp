@@ -8,8 +8,9 @@ constexpr std::string_view kLog = "net";
 }  // namespace
 
 std::shared_ptr<Handshake> Handshake::accept(const std::shared_ptr<Transport>& owner,
-                                             tcp::socket socket) {
+                                             tcp::socket socket, asio::ip::address address) {
   auto handshake = std::make_shared<Handshake>(owner, std::move(socket), std::nullopt);
+  handshake->address_ = std::move(address);
   handshake->start();
   return handshake;
 }
@@ -156,7 +157,8 @@ void Handshake::finish() {
   auto owner = owner_.lock();
   if (!owner || owner->stopped()) return close_socket();
   const std::size_t hello_bytes = wire::kHeaderSize + body_.size();
-  owner->handshake_done(std::move(socket_), std::move(hello_), hello_bytes, !expected_);
+  if (!expected_) owner->handshake_finished(address_);
+  owner->handshake_done(std::move(socket_), std::move(hello_), hello_bytes);
 }
 
 void Handshake::fail(std::string_view reason) {
@@ -179,7 +181,7 @@ void Handshake::fail(std::string_view reason) {
   if (expected_) {
     if (owner && !owner->stopped()) owner->handshake_failed(expected_->id, reason);
   } else if (owner) {
-    owner->handshake_finished();
+    owner->handshake_finished(address_);
   }
 }
 

@@ -23,8 +23,9 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   // The HELLO body is small: a frame above this is refused before anything is allocated.
   static constexpr std::uint32_t kMaxHelloBody = 64u << 10;
 
+  // `address`: the remote address, whose handshake slot is freed when this one ends.
   static std::shared_ptr<Handshake> accept(const std::shared_ptr<Transport>& owner,
-                                           tcp::socket socket);
+                                           tcp::socket socket, asio::ip::address address);
   static std::shared_ptr<Handshake> dial(const std::shared_ptr<Transport>& owner,
                                          const PeerAddress& peer);
 
@@ -54,6 +55,7 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   asio::steady_timer deadline_;
   std::optional<PeerAddress> expected_;  // set when dialing
   std::string remote_;
+  asio::ip::address address_;  // inbound: the slot taken in Transport::do_accept
   bool done_ = false;
   std::array<std::uint8_t, wire::kHeaderSize> header_{};
   wire::FrameHeader frame_header_;

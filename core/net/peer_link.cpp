@@ -1,7 +1,6 @@
 #include "net/peer_link.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "net/handshake.hpp"
 #include "util/clock.hpp"
@@ -16,6 +15,14 @@ wire::MessageType frame_type(const wire::SharedBytes& frame) {
   return static_cast<wire::MessageType>((*frame)[5]);
 }
 
+// The configured budget, with room for at least one frame of max_body in a burst.
+InboundLimits inbound_limits(const TransportConfig& config) {
+  InboundLimits limits = config.inbound;
+  limits.byte_burst = std::max<std::uint64_t>(limits.byte_burst,
+                                              std::uint64_t{config.max_body} + wire::kHeaderSize);
+  return limits;
+}
+
 }  // namespace
 
 // ---- PeerLink ---------------------------------------------------------------------------
@@ -28,7 +35,8 @@ PeerLink::PeerLink(std::weak_ptr<Transport> owner, asio::io_context& io,
       address_(std::move(address)),
       dialer_(config.self < address_.id),
       backoff_(config.backoff_initial),
-      dial_timer_(io) {}
+      dial_timer_(io),
+      inbound_(inbound_limits(config), SteadyClock::now()) {}
 
 TransportObserver* PeerLink::observer() const {
   if (shut_down_) return nullptr;
@@ -201,6 +209,20 @@ void PeerLink::dial_failed(std::string_view reason) {
   schedule_dial();
 }
 
+void PeerLink::penalize(std::string_view reason) {
+  if (config_.misbehaviour_penalty.count() <= 0) return;
+  penalty_until_ = SteadyClock::now() + config_.misbehaviour_penalty;
+  penalty_reason_ = std::string(reason);
+  // This node's own redial (when it is the dialer) waits out the penalty too.
+  backoff_ = std::max(backoff_, config_.misbehaviour_penalty);
+}
+
+std::chrono::milliseconds PeerLink::penalty_left() const {
+  const auto left = penalty_until_ - SteadyClock::now();
+  return left.count() > 0 ? std::chrono::ceil<std::chrono::milliseconds>(left)
+                          : std::chrono::milliseconds(0);
+}
+
 void PeerLink::schedule_dial() {
   dial_timer_.expires_after(backoff_);
   backoff_ = std::min(backoff_ * 2, config_.backoff_max);
@@ -276,7 +298,7 @@ Connection::Connection(std::shared_ptr<PeerLink> link, tcp::socket socket)
       heartbeat_timer_(socket_.get_executor()),
       read_timer_(socket_.get_executor()),
       release_timer_(socket_.get_executor()),
-      in_(kReadChunk) {
+      reader_(link_->config().max_body) {
   boost::system::error_code ec;
   const auto remote = socket_.remote_endpoint(ec);
   remote_ = ec ? std::string("?") : endpoint_string(remote);
@@ -310,11 +332,13 @@ void Connection::fail(std::string_view reason) {
   RT_LOG(warn, kLog,
          "closing connection to " + link_->id().short_hex() + " (" + remote_ +
              "): " + std::string(reason));
+  link_->penalize(reason);
   close(reason);
 }
 
 void Connection::do_read() {
-  socket_.async_read_some(asio::buffer(in_.data() + in_size_, in_.size() - in_size_),
+  const auto space = reader_.space();
+  socket_.async_read_some(asio::buffer(space.data(), space.size()),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       std::size_t n) { self->on_read(ec, n); });
 }
@@ -326,55 +350,37 @@ void Connection::on_read(const boost::system::error_code& ec, std::size_t n) {
                                  : "read failed: " + ec.message());
     return;
   }
-  in_size_ += n;
+  reader_.commit(n);
   last_in_ = SteadyClock::now();
   if (!parse_frames()) return;
   do_read();
 }
 
 bool Connection::parse_frames() {
-  const std::uint32_t max_body = link_->config().max_body;
-  std::size_t pos = 0;
-  std::size_t need = 0;  // size of a frame that is not complete yet
-  while (in_size_ - pos >= wire::kHeaderSize) {
-    wire::FrameHeader header;
-    const std::span<const std::uint8_t, wire::kHeaderSize> head(in_.data() + pos,
-                                                                wire::kHeaderSize);
-    // The length is checked here, before the buffer grows for the body.
-    if (auto ec = wire::parse_header(head, max_body, header)) {
-      fail("bad frame header: " + ec.message());
+  std::string error;
+  bool parsed = false;
+  const auto now = SteadyClock::now();
+  while (auto frame = reader_.next(error)) {
+    // A flood is cut off here, before the frame costs the node any work.
+    if (!link_->spend_inbound(frame->bytes, now)) {
+      fail("inbound budget exceeded: more than " + link_->inbound_budget());
       return false;
     }
-    if (wire::is_control_type(header.type) || header.type == wire::MessageType::hello) {
-      fail("unexpected " + std::string(wire::type_name(header.type)) +
-           " frame on an established peer connection");
-      return false;
-    }
-    const std::size_t total = wire::kHeaderSize + header.body_size;
-    if (in_size_ - pos < total) {
-      need = total;
-      break;
-    }
-    wire::Message message;
-    const std::span<const std::uint8_t> body(in_.data() + pos + wire::kHeaderSize,
-                                             header.body_size);
-    if (auto ec = wire::decode_body(header.type, body, message)) {
-      fail("undecodable " + std::string(wire::type_name(header.type)) + " frame: " + ec.message());
-      return false;
-    }
-    pos += total;
-    link_->frame_received(std::move(message), total);
+    parsed = true;
+    link_->frame_received(std::move(frame->message), frame->bytes);
     if (closed_) return false;
   }
-  if (pos > 0) {
-    std::memmove(in_.data(), in_.data() + pos, in_size_ - pos);
-    in_size_ -= pos;
+  if (!error.empty()) {
+    fail(error);
+    return false;
   }
-  if (need > in_.size()) {
-    in_.resize(need);  // the header was validated above
-  } else if (need == 0 && in_.size() > 4 * kReadChunk && in_size_ < kReadChunk) {
-    in_.resize(kReadChunk);  // give back the room a large frame took
-    in_.shrink_to_fit();
+  // The bytes left over begin a frame: its deadline runs from the read that brought them.
+  if (reader_.buffered() == 0) {
+    partial_since_.reset();
+  } else if (parsed || !partial_since_) {
+    partial_since_ = now;
+    const auto timeout = link_->config().frame_timeout;
+    if (timeout.count() > 0 && *partial_since_ + timeout < read_timer_.expiry()) arm_read_timer();
   }
   return true;
 }
@@ -454,7 +460,12 @@ void Connection::on_heartbeat_timer(const boost::system::error_code& ec) {
 }
 
 void Connection::arm_read_timer() {
-  read_timer_.expires_at(last_in_ + link_->config().read_timeout);
+  auto deadline = last_in_ + link_->config().read_timeout;
+  const auto frame_timeout = link_->config().frame_timeout;
+  if (partial_since_ && frame_timeout.count() > 0) {
+    deadline = std::min(deadline, *partial_since_ + frame_timeout);
+  }
+  read_timer_.expires_at(deadline);
   read_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     self->on_read_timer(ec);
   });
@@ -462,9 +473,16 @@ void Connection::arm_read_timer() {
 
 void Connection::on_read_timer(const boost::system::error_code& ec) {
   if (ec || closed_) return;
-  if (SteadyClock::now() - last_in_ >= link_->config().read_timeout) {
+  const auto now = SteadyClock::now();
+  if (now - last_in_ >= link_->config().read_timeout) {
     close("read timeout: nothing heard for " +
           std::to_string(link_->config().read_timeout.count()) + " ms");
+    return;
+  }
+  const auto frame_timeout = link_->config().frame_timeout;
+  if (partial_since_ && frame_timeout.count() > 0 && now - *partial_since_ >= frame_timeout) {
+    fail("frame not complete within " + std::to_string(frame_timeout.count()) + " ms (" +
+         std::to_string(reader_.buffered()) + " bytes of it received)");
     return;
   }
   arm_read_timer();

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/frame_reader.hpp"
 #include "net/transport.hpp"
 
 namespace rt::net {
@@ -53,6 +54,11 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   // Closes the current connection (if any) with a logged reason.
   void disconnect(std::string_view reason);
   void dial_failed(std::string_view reason);
+  // The peer broke the protocol or its inbound budget: for misbehaviour_penalty its HELLO is
+  // refused and it is not dialed.
+  void penalize(std::string_view reason);
+  std::chrono::milliseconds penalty_left() const;
+  const std::string& penalty_reason() const { return penalty_reason_; }
 
   PeerStats stats() const;
 
@@ -61,6 +67,11 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   // The first `count` frames were written: pop them and account for them.
   void frames_written(std::size_t count);
   void frame_received(wire::Message&& message, std::size_t frame_bytes);
+  // Spends the peer's inbound budget on one received frame; false when it is over budget.
+  bool spend_inbound(std::size_t frame_bytes, SteadyClock::time_point now) {
+    return inbound_.spend(frame_bytes, now);
+  }
+  std::string inbound_budget() const { return inbound_.describe(); }
   void connection_closed(const Connection* connection, std::string_view reason);
   // Queues a HEARTBEAT when nothing can be written now: the queue is empty or its first frame
   // is held by an injected delay, which the heartbeat overtakes. It never counts against the
@@ -85,6 +96,9 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   std::chrono::milliseconds backoff_;
   asio::steady_timer dial_timer_;
   std::shared_ptr<Connection> connection_;
+  InboundBudget inbound_;  // per peer, so that reconnecting does not refill it
+  SteadyClock::time_point penalty_until_{};
+  std::string penalty_reason_;
 
   std::deque<QueuedFrame> queue_;
   std::size_t queue_bytes_ = 0;
@@ -107,7 +121,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   static constexpr std::size_t kMaxBatchFrames = 64;
   static constexpr std::size_t kMaxBatchBytes = 1u << 20;
-  static constexpr std::size_t kReadChunk = 64u << 10;
 
   Connection(std::shared_ptr<PeerLink> link, tcp::socket socket);
 
@@ -127,6 +140,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_write(const boost::system::error_code& ec, std::size_t n);
   void arm_heartbeat();
   void on_heartbeat_timer(const boost::system::error_code& ec);
+  // The read timer fires at the read timeout, or earlier at the frame deadline.
   void arm_read_timer();
   void on_read_timer(const boost::system::error_code& ec);
   // Wakes kick_write when the first queued frame's injected delay is over.
@@ -141,9 +155,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<SteadyClock::time_point> release_at_;  // armed for this time
   bool closed_ = false;
 
-  std::vector<std::uint8_t> in_;  // [0, in_size_) holds unparsed bytes
-  std::size_t in_size_ = 0;
+  FrameReader reader_;
   SteadyClock::time_point last_in_;
+  // When the first bytes of the frame still incomplete arrived (frame_timeout); none: no
+  // incomplete frame is buffered.
+  std::optional<SteadyClock::time_point> partial_since_;
 
   bool writing_ = false;
   // The frames at the front of the link's queue being written, held here as well so that the

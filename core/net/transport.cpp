@@ -94,18 +94,36 @@ void Transport::do_accept() {
           });
           return;
         }
+        boost::system::error_code ignored;
+        const auto remote = socket.remote_endpoint(ignored);
+        const std::string address = remote.address().to_string();
+        const auto pending = self->handshakes_by_address_.find(address);
+        const std::size_t from_address =
+            pending == self->handshakes_by_address_.end() ? 0 : pending->second;
+        const std::size_t per_address = self->config_.max_handshakes_per_address;
+        const char* refusal = nullptr;
         if (self->handshakes_ >= self->config_.max_handshakes) {
-          boost::system::error_code ignored;
-          const auto remote = socket.remote_endpoint(ignored);
-          self->log_refusal("refused inbound connection from " + endpoint_string(remote) +
-                            ": too many connections in handshake");
+          refusal = "too many connections in handshake";
+        } else if (per_address > 0 && from_address >= per_address) {
+          refusal = "too many connections in handshake from this address";
+        }
+        if (refusal) {
+          self->log_refusal("refused inbound connection from " + endpoint_string(remote) + ": " +
+                            refusal);
           socket.close(ignored);
         } else {
           ++self->handshakes_;
-          Handshake::accept(self, std::move(socket));
+          ++self->handshakes_by_address_[address];
+          Handshake::accept(self, std::move(socket), remote.address());
         }
         self->do_accept();
       });
+}
+
+void Transport::handshake_finished(const asio::ip::address& address) {
+  if (handshakes_ > 0) --handshakes_;
+  const auto it = handshakes_by_address_.find(address.to_string());
+  if (it != handshakes_by_address_.end() && --it->second == 0) handshakes_by_address_.erase(it);
 }
 
 void Transport::track(const std::shared_ptr<Handshake>& handshake) {
@@ -138,7 +156,13 @@ std::string Transport::check_inbound(const wire::Hello& hello) const {
            std::to_string(wire::kProtocolVersion) + ")";
   }
   if (hello.id == config_.self) return "peer claims this node's own id";
-  if (!find(hello.id)) return "unknown id " + hello.id.hex();
+  const auto link = find(hello.id);
+  if (!link) return "unknown id " + hello.id.hex();
+  if (const auto left = link->penalty_left(); left.count() > 0) {
+    return "peer " + hello.id.short_hex() + " broke the protocol or its inbound budget (" +
+           link->penalty_reason() + "); refused for another " + std::to_string(left.count()) +
+           " ms";
+  }
   if (faults_.blocked(hello.id)) return "partitioned: peer " + hello.id.short_hex() + " is blocked";
   if (!(hello.id < config_.self)) {
     return "peer " + hello.id.short_hex() +
@@ -147,9 +171,7 @@ std::string Transport::check_inbound(const wire::Hello& hello) const {
   return {};
 }
 
-void Transport::handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes,
-                               bool inbound) {
-  if (inbound) handshake_finished();
+void Transport::handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes) {
   auto link = find(hello.id);
   if (stopped_ || !link) {
     boost::system::error_code ignored;

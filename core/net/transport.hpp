@@ -36,6 +36,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/inbound_budget.hpp"
 #include "net/link_faults.hpp"
 #include "util/ids.hpp"
 #include "wire/codec.hpp"
@@ -69,7 +70,21 @@ struct TransportConfig {
   std::chrono::milliseconds backoff_initial{100};     // first redial delay, then doubled
   std::chrono::milliseconds backoff_max{3000};
   std::size_t max_handshakes = 64;  // inbound sockets still in HELLO; more are closed at once
-  std::uint64_t fault_seed = 0;     // the random source of injected loss
+  // The same, per remote address: one host cannot take every handshake slot and lock the
+  // members out (0: no per-address limit).
+  std::size_t max_handshakes_per_address = 16;
+  // A frame whose first bytes arrived must be complete within this time: a peer trickling a
+  // byte now and then keeps read_timeout quiet but must not hold the connection and its buffer
+  // forever. Longer than sending max_body takes on the slowest link (0: no deadline).
+  std::chrono::milliseconds frame_timeout{5000};
+  // Per peer, across its connections: more frames or bytes than this is a flood, and the
+  // connection is closed (inbound_budget.hpp).
+  InboundLimits inbound;
+  // A peer whose connection was closed for breaking the protocol, its inbound budget or the
+  // frame deadline is refused, and not dialed, for this long, so that it cannot make the node
+  // churn connections (and log lines) as fast as it reconnects (0: no penalty).
+  std::chrono::milliseconds misbehaviour_penalty{2000};
+  std::uint64_t fault_seed = 0;  // the random source of injected loss
 };
 
 // A per-peer snapshot.
@@ -172,11 +187,10 @@ class Transport : public std::enable_shared_from_this<Transport> {
   FaultInjector& fault_injector() { return faults_; }
   // Empty when an inbound HELLO is acceptable, else the reason to refuse it.
   std::string check_inbound(const wire::Hello& hello) const;
-  void handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes, bool inbound);
+  void handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes);
   void handshake_failed(const NodeId& expected, std::string_view reason);
-  void handshake_finished() {
-    if (handshakes_ > 0) --handshakes_;
-  }
+  // An inbound handshake from `address` ended (either way): frees its slots.
+  void handshake_finished(const asio::ip::address& address);
   void track(const std::shared_ptr<Handshake>& handshake);
   // Warn-level log of a refused inbound connection, at most kMaxRefusalLogs a second (a
   // remote peer must not control the log volume); the rest are counted and summarised.
@@ -197,6 +211,7 @@ class Transport : public std::enable_shared_from_this<Transport> {
   bool started_ = false;
   bool stopped_ = false;
   std::size_t handshakes_ = 0;
+  std::unordered_map<std::string, std::size_t> handshakes_by_address_;
   wire::SharedBytes hello_frame_;
   FaultInjector faults_;
   std::unordered_map<NodeId, std::shared_ptr<PeerLink>> links_;

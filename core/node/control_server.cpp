@@ -15,15 +15,7 @@ std::string endpoint_string(const tcp::endpoint& endpoint) {
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-nlohmann::json error_response(std::string_view error) {
-  return {{"ok", false}, {"error", std::string(error)}};
-}
-
 }  // namespace
-
-std::string dump_json(const nlohmann::json& document) {
-  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 // ---- ControlServer ------------------------------------------------------------------------
 
@@ -105,7 +97,7 @@ nlohmann::json ControlServer::handle(const nlohmann::json& request) {
     return handler_(request);
   } catch (const std::exception& e) {
     // A bad argument type must never take the node down.
-    return error_response(std::string("bad request: ") + e.what());
+    return control_error(std::string("bad request: ") + e.what());
   }
 }
 
@@ -226,7 +218,7 @@ void ControlSession::on_frame(wire::Message&& message) {
              "refused control client " + remote_ + ": " +
                  (hello ? "wrong token" : "first frame was not a ControlHello"));
       close_after_write_ = true;
-      respond(0, error_response("wrong token"));
+      respond(0, control_error("wrong token"));
       return;
     }
     authed_ = true;
@@ -245,25 +237,12 @@ void ControlSession::on_frame(wire::Message&& message) {
 }
 
 void ControlSession::on_request(const wire::ControlRequest& request) {
-  const nlohmann::json document = nlohmann::json::parse(request.json, nullptr, false);
-  if (document.is_discarded() || !document.is_object()) {
-    return respond(request.request_id, error_response("request is not a JSON object"));
-  }
-  const auto cmd = document.find("cmd");
-  if (cmd == document.end() || !cmd->is_string()) {
-    return respond(request.request_id, error_response("missing \"cmd\""));
-  }
-  const std::string& name = cmd->get_ref<const std::string&>();
+  const ControlRequestParse parsed = parse_control_request(request.json);
+  if (!parsed.error.empty()) return respond(request.request_id, control_error(parsed.error));
+  const std::string& name = parsed.cmd;
   if (name == "subscribe") {
     const auto& events = server_->events();
-    std::uint64_t from = events.next_seq();
-    if (auto it = document.find("from_seq"); it != document.end()) {
-      if (!it->is_number_unsigned()) {
-        return respond(request.request_id, error_response("from_seq must be a number >= 0"));
-      }
-      from = std::min(it->get<std::uint64_t>(), events.next_seq());
-    }
-    cursor_.next = from;
+    cursor_.next = std::min(parsed.from_seq.value_or(events.next_seq()), events.next_seq());
     subscribed_ = true;
     respond(request.request_id, {{"ok", true}, {"next_seq", cursor_.next}});
     server_->add_subscriber(shared_from_this());
@@ -275,7 +254,7 @@ void ControlSession::on_request(const wire::ControlRequest& request) {
           true);
     return;
   }
-  respond(request.request_id, server_->handle(document));
+  respond(request.request_id, server_->handle(parsed.document));
 }
 
 void ControlSession::respond(std::uint32_t request_id, const nlohmann::json& body) {

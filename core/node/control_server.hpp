@@ -23,6 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "node/control_request.hpp"
 #include "telemetry/event_ring.hpp"
 #include "wire/codec.hpp"
 
@@ -144,8 +145,5 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   std::size_t queued_batches_ = 0;
   bool writing_ = false;
 };
-
-// Dumps JSON for the wire: invalid UTF-8 (a group name from a peer) is replaced, never thrown.
-std::string dump_json(const nlohmann::json& document);
 
 }  // namespace rt::node

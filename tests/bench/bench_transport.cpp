@@ -82,6 +82,7 @@ struct Endpoint {
     config.self = id;
     config.queue_max_frames = 1u << 20;
     config.queue_max_bytes = 512u << 20;
+    config.inbound = {0, 0, 0, 0};  // raw throughput: no per-peer inbound budget
     transport = rt::net::Transport::create(io, config, counter);
     if (transport->listen()) std::abort();
     work.emplace(asio::make_work_guard(io));

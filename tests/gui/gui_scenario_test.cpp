@@ -3,7 +3,9 @@
 // in the node table and the event log like a user's own commands.
 #include <QSignalSpy>
 #include <QtTest>
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "main_window.hpp"
 #include "models/event_log_model.hpp"
@@ -49,7 +51,19 @@ class StudioScenarioTest : public QObject {
     rt::gui::ScenarioPlayer player(&controller, *scenario);
     QCOMPARE(player.actionsTotal(), std::size_t{4});
     connect(&controller, &ClusterController::stateChanged, &player, [&](auto state) {
-      if (state == ClusterController::State::live) player.start();
+      if (state == ClusterController::State::live) player.startWhenConnected();
+    });
+    // t = 0 only once every node reported every peer connected (this slot sees each batch of
+    // samples before the player's, which is connected later).
+    std::map<int, int> connected;
+    connect(&controller, &ClusterController::samplesArrived, this,
+            [&](const std::vector<rt::cluster::NodeSample>& samples) {
+              for (const auto& sample : samples) connected[sample.rank] = sample.peers_connected;
+            });
+    int meshed_at_start = -1;
+    connect(&player, &rt::gui::ScenarioPlayer::started, this, [&] {
+      meshed_at_start = static_cast<int>(std::count_if(
+          connected.begin(), connected.end(), [](const auto& kv) { return kv.second == 3; }));
     });
     auto launch = rt::gui::ScenarioPlayer::launchOptions(*scenario);
     QCOMPARE(launch.nodes, 4);
@@ -57,6 +71,7 @@ class StudioScenarioTest : public QObject {
     QSignalSpy finished(&player, &rt::gui::ScenarioPlayer::finished);
     controller.launch(launch);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+    QCOMPARE(meshed_at_start, 4);
     QTRY_COMPARE_WITH_TIMEOUT(window.nodeModel()->statusOf(4), NodeStatus::killed, 10000);
     QTRY_COMPARE_WITH_TIMEOUT(lines_with(*window.logModel(), "Broadcast of 256 bytes"), 3, 10000);
     QCOMPARE(player.actionsDone(), std::size_t{4});

@@ -35,10 +35,31 @@ cluster::LaunchOptions ScenarioPlayer::launchOptions(const cluster::Scenario& s)
   return o;
 }
 
+void ScenarioPlayer::startWhenConnected() {
+  connected_.clear();
+  const int want = scenario_.nodes - 1;
+  waiting_ = connect(controller_, &ClusterController::samplesArrived, this,
+                     [this, want](const std::vector<cluster::NodeSample>& samples) {
+                       for (const cluster::NodeSample& s : samples)
+                         connected_[s.rank] = s.peers_connected;
+                       const bool all =
+                           static_cast<int>(connected_.size()) == scenario_.nodes &&
+                           std::all_of(connected_.begin(), connected_.end(),
+                                       [want](const auto& kv) { return kv.second >= want; });
+                       if (all) start();
+                     });
+  QTimer::singleShot(kConnectTimeoutMs, this, [this] {
+    if (waiting_) start();
+  });
+}
+
 void ScenarioPlayer::start() {
+  disconnect(waiting_);
+  waiting_ = {};
   next_ = 0;
   clock_.start();
   timer_.start();
+  emit started();
   tick();
 }
 

@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
+#include <map>
 #include <variant>
 #include <vector>
 
@@ -28,11 +29,16 @@ class ScenarioPlayer : public QObject {
   static cluster::LaunchOptions launchOptions(const cluster::Scenario& scenario);
 
   void start();  // t = 0 is now
+  // t = 0 once every node has every peer connected (as `raintree-lab scenario` does), or after
+  // kConnectTimeoutMs anyway: a broadcast into a half-built mesh races the links' catch-up.
+  void startWhenConnected();
+  static constexpr int kConnectTimeoutMs = 20000;
   std::size_t actionsDone() const { return next_; }
   std::size_t actionsTotal() const { return actions_.size(); }
   std::size_t broadcastsSkipped() const { return skipped_; }
 
  signals:
+  void started();  // t = 0
   void finished();
   void broadcastSkipped(const QString& why);
 
@@ -59,6 +65,8 @@ class ScenarioPlayer : public QObject {
   std::size_t skipped_ = 0;
   QTimer timer_;
   QElapsedTimer clock_;
+  QMetaObject::Connection waiting_;  // samplesArrived while waiting for the mesh
+  std::map<int, int> connected_;     // rank -> peers connected, latest sample
 };
 
 }  // namespace rt::gui

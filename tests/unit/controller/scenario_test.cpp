@@ -125,6 +125,29 @@ TEST(Scenario, DurationsTakeUnits) {
   EXPECT_FALSE(parse_duration("ms"));
   EXPECT_FALSE(parse_duration("fast"));
   EXPECT_FALSE(parse_duration(""));
+  // Beyond what Micros holds: refused, not an unspecified llround() result.
+  EXPECT_FALSE(parse_duration("1e300"));
+  EXPECT_FALSE(parse_duration("-1e300s"));
+}
+
+// Found by fuzz_scenario (docs/fuzzing.md; corpus/scenario/regress-every-overflow.yaml): a long
+// `every` overflowed a step's end, at + every * (count - 1), in duration_us() (signed overflow),
+// and an advert window beyond a year gave the nodes a priority flag they refuse.
+TEST(Scenario, DurationsLongerThanAYearAreRefused) {
+  EXPECT_EQ(parse_error("nodes: 3\ntimeline:\n  - at: 0s\n"
+                        "    broadcast: {count: 20, every: 1001099511627776ms}\n"),
+            "line 4: timeline[0].broadcast.every: longer than a year");
+  EXPECT_EQ(parse_error("nodes: 3\nmode: advert\nadvert: {priority: {finalized_lag: 99999999}}\n"
+                        "timeline:\n  - at: 0s\n    kill: 1\n"),
+            "line 3: advert.priority.finalized_lag: longer than a year");
+  // A year is allowed, and the longest timeline it allows still fits.
+  constexpr Micros kYear = 365LL * 24 * 3600 * 1'000'000;
+  std::string error;
+  const auto s = parse_scenario(
+      "nodes: 3\ntimeline:\n  - at: 525600m\n    broadcast: {count: 100000, every: 525600m}\n",
+      error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(s->duration_us(), kYear * 100'000);
 }
 
 TEST(Scenario, ShippedExamplesAllParse) {

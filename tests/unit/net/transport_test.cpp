@@ -12,13 +12,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A plain blocking loopback client for hostile-input tests. Reads time out after 5 s.
+// A plain blocking loopback client for hostile-input tests, from `source` (another loopback
+// address stands for another host). Reads time out after 5 s.
 class RawClient {
  public:
-  explicit RawClient(std::uint16_t port) {
+  explicit RawClient(std::uint16_t port, const char* source = "127.0.0.1") {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     timeval tv{5, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &local.sin_addr);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -248,7 +253,10 @@ TEST(Transport, ReconnectsAfterThePeerRestarts) {
 TEST(Transport, GarbageAndOversizeCloseOnlyThatConnection) {
   LogCapture logs;
   const NodeId c_id = make_id(1);  // listed, lower than B: may dial B
-  TestNode a(make_id(2)), b(make_id(3));
+  // C comes back right after each violation here; the penalty has a test of its own.
+  net::TransportConfig config;
+  config.misbehaviour_penalty = 0ms;
+  TestNode a(make_id(2)), b(make_id(3), config);
   const std::vector<net::PeerAddress> all = {{c_id, "127.0.0.1", 1}, a.address(), b.address()};
   a.start(all);
   b.start(all);
@@ -318,6 +326,92 @@ TEST(Transport, HeartbeatsKeepASilentLinkUpAndReadTimeoutDropsASilentPeer) {
     });
   }));
   EXPECT_TRUE(b.stats(a.id())->connected);
+}
+
+// Node B (id 3) alone with `config`; C (id 1) is listed but runs nowhere: raw clients speak
+// for it.
+struct NodeAndRawMember {
+  explicit NodeAndRawMember(const net::TransportConfig& config) : b(make_id(3), config) {
+    b.start({{c_id, "127.0.0.1", 1}, b.address()});
+  }
+  // The HELLO exchange as C.
+  bool hello(RawClient& raw) { return raw.send(hello_bytes(c_id)) && raw.read_frame(); }
+
+  LogCapture logs;
+  const NodeId c_id = make_id(1);
+  TestNode b;
+};
+
+// A member that floods is cut off at its inbound budget and refused for the penalty.
+TEST(Transport, AFloodIsCutOffAtTheInboundBudgetAndRefusedForThePenalty) {
+  net::TransportConfig config;
+  config.inbound = {100, 200, 0, 0};
+  config.misbehaviour_penalty = 60s;
+  NodeAndRawMember t(config);
+
+  RawClient flooder(t.b.port());
+  ASSERT_TRUE(t.hello(flooder));
+  std::vector<std::uint8_t> flood;
+  for (int i = 0; i < 1000; ++i) {
+    const auto frame = wire::encode_frame(wire::Heartbeat{i});
+    flood.insert(flood.end(), frame.begin(), frame.end());
+  }
+  flooder.send(flood);  // may fail part-way: the node hangs up
+  EXPECT_TRUE(flooder.closed_by_peer());
+  EXPECT_TRUE(eventually([&] { return t.logs.contains("inbound budget exceeded"); }));
+  // At most the burst (and what the rate refilled meanwhile) got through.
+  t.b.with([](const Recorded& r) { EXPECT_LT(r.heartbeats_in, 300u); });
+
+  RawClient again(t.b.port());
+  ASSERT_TRUE(again.send(hello_bytes(t.c_id)));
+  EXPECT_TRUE(again.closed_by_peer()) << "refused during the penalty";
+  EXPECT_TRUE(eventually([&] { return t.logs.contains("refused for another"); }));
+}
+
+// A member that sends half a frame and then a byte now and then is closed at the frame
+// deadline, although it is never silent for the read timeout.
+TEST(Transport, ATrickledFrameIsClosedAtTheFrameDeadline) {
+  net::TransportConfig config;
+  config.read_timeout = 2s;
+  config.frame_timeout = 400ms;
+  NodeAndRawMember t(config);
+
+  RawClient slow(t.b.port());
+  ASSERT_TRUE(t.hello(slow));
+  const auto frame = *gossip_frame(1, 4000);
+  ASSERT_TRUE(slow.send({frame.begin(), frame.begin() + 100}));
+  const auto start = std::chrono::steady_clock::now();
+  std::size_t sent = 100;
+  bool cut = false;
+  // A byte at every poll until the node hangs up.
+  EXPECT_TRUE(eventually(
+      [&] {
+        cut = !slow.send({frame[sent]});
+        ++sent;
+        return cut || t.b.with([&](const Recorded& r) { return !r.downs.empty(); });
+      },
+      5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+  EXPECT_TRUE(eventually([&] { return t.logs.contains("frame not complete within 400 ms"); }));
+  t.b.with([](const Recorded& r) { EXPECT_TRUE(r.messages.empty()); });
+}
+
+// One address cannot hold every handshake slot: another host's HELLO still gets in.
+TEST(Transport, PendingHandshakesAreLimitedPerAddress) {
+  net::TransportConfig config;
+  config.max_handshakes_per_address = 2;
+  NodeAndRawMember t(config);
+
+  RawClient first(t.b.port(), "127.0.0.2"), second(t.b.port(), "127.0.0.2");
+  ASSERT_TRUE(first.connected() && second.connected());
+  RawClient third(t.b.port(), "127.0.0.2");
+  EXPECT_TRUE(third.closed_by_peer());
+  EXPECT_TRUE(eventually(
+      [&] { return t.logs.contains("too many connections in handshake from this address"); }));
+
+  RawClient member(t.b.port(), "127.0.0.1");
+  EXPECT_TRUE(t.hello(member)) << "another address still gets a handshake slot";
+  EXPECT_TRUE(t.b.wait_connected(t.c_id));
 }
 
 }  // namespace

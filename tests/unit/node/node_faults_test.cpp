@@ -128,6 +128,25 @@ TEST(NodeFaults, EveryBadFieldIsRefusedAndChangesNothing) {
   EXPECT_NE(log.find("loss_percent 0.0 -> 10.0"), std::string::npos) << log;
 }
 
+// Found while fuzzing the control channel (docs/fuzzing.md): a value nested deep enough
+// overflowed the node's stack when the `fault` error echoed it (json::dump recursion).
+TEST(NodeFaults, ADeeplyNestedValueIsRefusedAndTheNodeStaysUp) {
+  Cluster cluster(2);
+  ASSERT_TRUE(cluster.start());
+  Control control(cluster.control_port(1), cluster.token(1));
+  const std::string deep =
+      R"({"cmd":"fault","mute":)" + std::string(500'000, '[') + std::string(500'000, ']') + "}";
+  ASSERT_TRUE(control.socket().send(wire::encode_frame(wire::ControlRequest{77, deep})));
+  const auto frame = control.socket().read_frame();
+  ASSERT_TRUE(frame) << "the node did not answer";
+  const auto* response = std::get_if<wire::ControlResponse>(&*frame);
+  ASSERT_NE(response, nullptr);
+  EXPECT_EQ(response->request_id, 77u);
+  EXPECT_EQ(json::parse(response->json),
+            (json{{"ok", false}, {"error", "request nested deeper than 64 levels"}}));
+  EXPECT_EQ(request(control, {{"cmd", "status"}})["faults"], kNoFaults);
+}
+
 TEST(NodeFaults, MutedNodeDeliversButSendsNoGossip) {
   Cluster cluster(3);
   ASSERT_TRUE(cluster.start());

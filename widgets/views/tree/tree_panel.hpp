@@ -33,7 +33,7 @@ class TreePanel : public QWidget {
  public:
   static constexpr int kFrameMs = 33;             // ~30 frames a second while animating
   static constexpr double kSettleMs = 1500;       // quiet this long: the broadcast is over
-  static constexpr double kBehindBadgeMs = 1500;  // show "behind live" past this
+  static constexpr double kBehindBadgeMs = 5000;  // past the slow motion of one broadcast
   static constexpr double kSkipNoteMs = 8000;     // how long "skipped N" stays up
   static constexpr std::size_t kMaxListed = 24;   // broadcasts in the picker
 
