@@ -1,9 +1,6 @@
 // raintree-lab attach FILE status|broadcast|watch|fault: drive a cluster that another process
 // started, knowing only its cluster.json and speaking only the control channel (plus signals
 // for the process faults, which need the node's process on this machine).
-#include <signal.h>
-
-#include <atomic>
 #include <cstdio>
 #include <future>
 #include <iostream>
@@ -16,6 +13,7 @@
 #include "cluster/ranks.hpp"
 #include "command_registry.hpp"
 #include "fault_cli.hpp"
+#include "interrupt.hpp"
 
 namespace {
 
@@ -27,11 +25,6 @@ using rt::cluster::NodeInfo;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kTimeout{1500};
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_attach_signal(int) {
-  g_interrupted = true;
-}
 
 [[noreturn]] void fail(const std::string& message, int code = 1) {
   std::cerr << "raintree-lab attach: " << message << '\n';
@@ -167,25 +160,19 @@ void attach_broadcast(const ClusterInfo& info, const BroadcastArgs& a) {
 void attach_watch(const ClusterInfo& info, int seconds) {
   rt::cluster::ClusterMonitor monitor(info);
   monitor.start([] {});
-  struct sigaction action {};
-  action.sa_handler = on_attach_signal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
+  rt::lab::InterruptScope scope;
   std::map<int, bool> answering;
   std::uint64_t total_deliveries = 0;
   const auto start = std::chrono::steady_clock::now();
   std::printf("watching %zu nodes%s\n", info.nodes.size(), seconds > 0 ? "" : " until Ctrl-C");
   std::fflush(stdout);
-  for (int tick = 1; !g_interrupted && (seconds <= 0 || tick <= seconds); ++tick) {
+  for (int tick = 1; !rt::lab::interrupted() && (seconds <= 0 || tick <= seconds); ++tick) {
     // Paces the output only; the monitor thread does the waiting on sockets.
     const auto due = start + std::chrono::seconds(tick);
-    while (!g_interrupted && std::chrono::steady_clock::now() < due) {
+    while (!rt::lab::interrupted() && std::chrono::steady_clock::now() < due) {
       std::this_thread::sleep_for(milliseconds(50));
     }
-    if (g_interrupted) break;
+    if (rt::lab::interrupted()) break;
     const auto batch = monitor.take();
     std::uint64_t deliveries = 0, drops = 0;
     for (const auto& e : batch.events) {
@@ -207,8 +194,6 @@ void attach_watch(const ClusterInfo& info, int seconds) {
     for (const auto& line : batch.log) std::printf("      %s\n", line.c_str());
     std::fflush(stdout);
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
   monitor.stop();
 }
 

@@ -1,8 +1,5 @@
 // raintree-lab cluster up|status|down: leave a cluster of real nodes running in a directory,
 // inspect it, stop it (DESIGN.md, "The command-line contract").
-#include <signal.h>
-
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,16 +8,12 @@
 #include "cluster/launcher.hpp"
 #include "cluster/ranks.hpp"
 #include "command_registry.hpp"
+#include "interrupt.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using rt::cluster::ClusterInfo;
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_cluster_signal(int) {
-  g_interrupted = true;
-}
 
 const std::vector<std::string> kModes = {"pocket", "raintree", "random", "advert"};
 
@@ -91,21 +84,15 @@ void cluster_up(const UpArgs& a) {
   };
   // The nodes live in their own sessions: a Ctrl-C during start-up must not orphan them, so it
   // only asks the launcher to stop what it started.
-  o.cancelled = [] { return g_interrupted.load(); };
-  struct sigaction action {};
-  action.sa_handler = on_cluster_signal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
+  o.cancelled = rt::lab::interrupted;
   std::string error;
-  const auto info = rt::cluster::launch_cluster(o, error);
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
+  const auto info = [&] {
+    rt::lab::InterruptScope scope;
+    return rt::cluster::launch_cluster(o, error);
+  }();
   if (!info) {
     std::cerr << '\n';
-    fail(error, g_interrupted ? 130 : 1);
+    fail(error, rt::lab::failure_status());
   }
   std::cout << "cluster of " << info->nodes.size() << " nodes up in mode " << info->mode << "; see "
             << (dir / "cluster.json").string() << '\n';

@@ -1,8 +1,5 @@
 // raintree-lab run: start real nodes, apply faults, broadcast, wait until quiet, report, and
 // stop every process it started (DESIGN.md, "The command-line contract").
-#include <signal.h>
-
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,16 +11,11 @@
 #include "cluster/ranks.hpp"
 #include "cluster/run.hpp"
 #include "command_registry.hpp"
+#include "interrupt.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_run_signal(int) {
-  g_interrupted = true;
-}
 
 [[noreturn]] void fail(const std::string& message, int code = 1) {
   std::cerr << "raintree-lab run: " << message << '\n';
@@ -149,7 +141,7 @@ void run(RunArgs& a) {
   o.quiet = std::chrono::milliseconds(a.quiet_ms);
   o.timeout = std::chrono::milliseconds(a.timeout_ms);
   o.progress = [](const std::string& line) { std::cerr << "run: " << line << '\n'; };
-  o.cancelled = [] { return g_interrupted.load(); };
+  o.cancelled = rt::lab::interrupted;
   if (!a.csv.empty()) {
     std::error_code ec;
     fs::create_directories(a.csv, ec);
@@ -157,18 +149,12 @@ void run(RunArgs& a) {
   }
 
   // Until the run returns, Ctrl-C and SIGTERM only ask it to stop: it then stops the nodes it
-  // started (they live in their own sessions and would not see the signal).
-  struct sigaction action {};
-  action.sa_handler = on_run_signal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-  const auto report = rt::cluster::run_cluster(o, error);
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  if (!report) fail(error, g_interrupted ? 130 : 1);
+  // started.
+  const auto report = [&] {
+    rt::lab::InterruptScope scope;
+    return rt::cluster::run_cluster(o, error);
+  }();
+  if (!report) fail(error, rt::lab::failure_status());
 
   print_summary(*report);
   if (!a.json.empty()) {

@@ -1,9 +1,7 @@
 // raintree-lab scenario FILE: play a scenario file (resources/scenarios/README.md) against real
 // nodes, with a live progress bar, and write its report and recording.
-#include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,16 +10,12 @@
 #include "cluster/event_report.hpp"
 #include "cluster/scenario_runner.hpp"
 #include "command_registry.hpp"
+#include "interrupt.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_scenario_signal(int) {
-  g_interrupted = true;
-}
 
 [[noreturn]] void fail(const std::string& message, int code = 1) {
   std::cerr << "raintree-lab scenario: " << message << '\n';
@@ -152,20 +146,12 @@ void run(const ScenarioArgs& a) {
   o.node_binary = a.node_binary;
   o.progress = [&](const rt::cluster::ScenarioProgress& p) { progress.show(p); };
   o.log = [&](const std::string& line) { progress.say(line); };
-  o.cancelled = [] { return g_interrupted.load(); };
-
-  // Ctrl-C and SIGTERM only ask the run to stop: it then stops the nodes it started.
-  struct sigaction action {};
-  action.sa_handler = on_scenario_signal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {
-  }, old_term{};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
-  auto result = rt::cluster::run_scenario(o, error);
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
-  if (!result) fail(error, g_interrupted ? 130 : 1);
+  o.cancelled = rt::lab::interrupted;
+  const auto result = [&] {
+    rt::lab::InterruptScope scope;
+    return rt::cluster::run_scenario(o, error);
+  }();
+  if (!result) fail(error, rt::lab::failure_status());
 
   progress.say("recorded " + std::to_string(result->events) + " events (" +
                std::to_string(result->events_lost) + " lost)" +

@@ -452,6 +452,11 @@ NodeCondition FaultController::condition(int rank) const {
   return NodeCondition::up;
 }
 
+bool FaultController::muted(int rank) const {
+  const auto it = current_.find(rank);
+  return it != current_.end() && it->second.mute;
+}
+
 std::optional<int> FaultController::partition_group(int rank) const {
   const auto it = partition_group_.find(rank);
   if (it == partition_group_.end()) return std::nullopt;

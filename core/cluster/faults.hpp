@@ -107,6 +107,9 @@ class FaultController {
   // The partition group of a rank (index into the last partition's groups, the ranks in no
   // group being one more group), or nullopt when no partition is in force.
   std::optional<int> partition_group(int rank) const;
+  // Whether this controller muted the node; condition() says `partitioned` instead while any
+  // partition is in force (every rank is then in some group).
+  bool muted(int rank) const;
 
  private:
   using Edit = std::function<void(int rank, NodeFaults&)>;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,22 @@ std::string errno_text(int err) {
   return std::strerror(err);
 }
 
+// Marks every descriptor from `first` up close-on-exec, so that nothing the launcher holds
+// (control connections, a recording, a GUI's files) leaks into a node it starts: one
+// close_range() call where the kernel has CLOSE_RANGE_CLOEXEC (5.11), else one fcntl() each.
+void cloexec_from(int first) {
+#ifdef CLOSE_RANGE_CLOEXEC
+  if (::close_range(static_cast<unsigned>(first), ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+#endif
+  rlimit limit{};
+  const rlim_t end = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                         ? limit.rlim_cur
+                         : 65536;
+  for (rlim_t fd = static_cast<rlim_t>(first); fd < end; ++fd) {
+    ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+  }
+}
+
 // Child side of spawn_process: only async-signal-safe calls until exec.
 [[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, int log_fd,
                              int report_fd) {
@@ -31,6 +48,7 @@ std::string errno_text(int err) {
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
   }
+  cloexec_from(3);  // the report pipe too: it closes on a successful exec
   // Reset signal dispositions and mask inherited from the launcher.
   sigset_t none;
   sigemptyset(&none);

@@ -257,7 +257,7 @@ class Runner {
   int next_origin(const std::string& group) {
     return rotation_.next(group, [this](int rank) {
       const NodeCondition c = faults_->condition(rank);
-      return c == NodeCondition::up || c == NodeCondition::partitioned;
+      return (c == NodeCondition::up || c == NodeCondition::partitioned) && !faults_->muted(rank);
     });
   }
 
@@ -265,6 +265,7 @@ class Runner {
     const Micros applied_us = wall_micros();
     std::string message;
     const bool ok = faults_->apply(step, message);
+    if (!ok) ++progress_.faults_failed;
     // The note is written even when part of the fault failed: the report then shows the
     // controller's intent next to what the nodes did.
     writer_->add_note(applied_us, fault_note(step));
@@ -416,12 +417,13 @@ class Runner {
   }
 
   void report_progress(bool now) {
-    if (!o_.progress) return;
+    if (!o_.progress && !o_.inspect) return;
     const auto t = Clock::now();
     if (!now && t - last_progress_ < kProgressInterval) return;
     last_progress_ = t;
     progress_.elapsed_us = start_us_ ? elapsed_us() : 0;
-    o_.progress(progress_);
+    if (o_.progress) o_.progress(progress_);
+    if (o_.inspect && cluster_) o_.inspect(progress_, *cluster_);
   }
 
   void say(const std::string& line) const {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/cluster_info.hpp"
 #include "cluster/scenario.hpp"
 #include "util/ids.hpp"
 
@@ -26,6 +27,7 @@ struct ScenarioProgress {
   int broadcasts_total = 0;
   std::uint64_t deliveries = 0;  // deliver events seen so far, every node
   std::uint64_t events = 0;      // events recorded so far
+  int faults_failed = 0;         // fault steps that did not fully apply (each one is logged)
   std::string last_step;         // "1.0 s kill 3,11,19: killed ranks 3, 11, 19"
 };
 
@@ -35,6 +37,9 @@ struct ScenarioRunOptions {
   std::filesystem::path record_file;  // keep the recording here; empty: not kept
   std::filesystem::path node_binary;  // empty: raintree-node next to the running executable
   std::function<void(const ScenarioProgress&)> progress;
+  // Called with `progress`, and with the cluster as it stands (restarts change pids) while its
+  // nodes run, up to the "reporting" phase: `raintree-lab soak` samples their processes here.
+  std::function<void(const ScenarioProgress&, const ClusterInfo&)> inspect;
   std::function<void(const std::string&)> log;  // one line per step and per problem
   std::function<bool()> cancelled;              // polled; true stops everything and fails
 };

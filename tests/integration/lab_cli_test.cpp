@@ -102,8 +102,10 @@ TEST(LabCli, RunSixteenRandomNodesGivesFullCoverageAndAValidReport) {
 TEST(LabCli, RunWithKilledAndStoppedNodesCountsOnlyTheAlive) {
   TempDir dir("cli-faults");
   const fs::path report = dir.path() / "r.json";
-  const auto r = lab({"run", "--nodes", "8", "--mode", "random", "--broadcasts", "2", "--kill", "3",
-                      "--stop", "5,6", "--json", report.string()});
+  // Fanout 7: a full mesh, so the five survivors stay connected whatever the random ids (with
+  // k = 3, three down nodes could strand one and the run waited for it until killed: flaky).
+  const auto r = lab({"run", "--nodes", "8", "--mode", "random", "--fanout", "7", "--broadcasts",
+                      "2", "--kill", "3", "--stop", "5,6", "--json", report.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const json doc = json::parse(std::ifstream(report));
   EXPECT_DOUBLE_EQ(doc["totals"]["coverage"].get<double>(), 1.0);
@@ -125,8 +127,8 @@ TEST(LabCli, RunWithNetworkFaultsReportsPartitionedNodesAsMissedWithoutWaitingFo
   // Fanout 7 makes the overlay a full mesh: with the default k = 3 of random ids, the muted
   // rank and the partition sometimes left a survivor reachable only through them (flaky).
   const auto r = lab({"run", "--nodes", "8", "--mode", "random", "--fanout", "7", "--broadcasts",
-                      "2", "--mute", "3", "--delay", "5@2", "--partition", "6,7,8",
-                      "--timeout-ms", "20000", "--json", report.string()});
+                      "2", "--mute", "3", "--delay", "5@2", "--partition", "6,7,8", "--timeout-ms",
+                      "20000", "--json", report.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("muted rank 3"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("timed out"), std::string::npos)

@@ -88,6 +88,38 @@ TEST(ScenarioCli, KilledAndRestartedNodeCatchesUpAndTheRecordingReplaysToTheSame
   EXPECT_EQ(read_text(replayed), read_text(live));
 }
 
+// `origin: rotate` skips a muted node, also while a partition is in force (when the fault
+// controller calls every node partitioned).
+TEST(ScenarioCli, RotatingOriginsSkipAMutedNodeDuringAPartition) {
+  TempDir dir("scenario-rotate");
+  const fs::path file = dir.path() / "rotate.yaml";
+  write_text(file,
+             "name: rotate-6\n"
+             "nodes: 6\n"
+             "mode: raintree\n"
+             "settle: 1s\n"
+             "timeline:\n"
+             "  - at: 0s\n"
+             "    mute: [2]\n"
+             "  - at: 0s\n"
+             "    partition: [[5]]\n"
+             "  - at: 100ms\n"
+             "    broadcast: {count: 12, every: 100ms, origin: rotate}\n"
+             "  - at: 1500ms\n"
+             "    heal: all\n"
+             "  - at: 1500ms\n"
+             "    unmute: [2]\n");
+  const fs::path out = dir.path() / "report.json";
+  const auto r = lab({"scenario", file.string(), "--json", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json report = read_json(out);
+  ASSERT_EQ(report.at("broadcasts").size(), 12u) << r.output;
+  std::set<int> origins;
+  for (const json& b : report.at("broadcasts")) origins.insert(b.value("origin_rank", 0));
+  EXPECT_FALSE(origins.count(2)) << "the muted rank originated a broadcast\n" << r.output;
+  EXPECT_EQ(origins.size(), 5u) << r.output;
+}
+
 // The demo: 27 nodes; kill 3, stop 2, partition 4 and heal, restart the killed ones,
 // broadcasting throughout (resources/scenarios/recovery-27.yaml).
 TEST(ScenarioCli, RecoveryDemoOfTwentySevenNodesReachesEveryNodeAndEveryReturnCatchesUp) {

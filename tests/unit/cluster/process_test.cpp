@@ -51,6 +51,29 @@ TEST(Process, SpawnsInItsOwnSessionAndReaps) {
   EXPECT_FALSE(reap_child(pid));
 }
 
+// A launcher holds control connections, recordings and (the studio) GUI files when it
+// restarts a node: none of them may stay open in the node.
+TEST(Process, SpawnedProcessInheritsNoDescriptorsBeyondItsStandardStreams) {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);  // no SOCK_CLOEXEC, as Asio's sockets
+  ASSERT_GE(sock, 0);
+  constexpr int kLeaky = 97;
+  ASSERT_EQ(::dup2(sock, kLeaky), kLeaky);
+  ::close(sock);
+  const fs::path log = fs::temp_directory_path() / ("rt-proc-fd-" + std::to_string(::getpid()));
+  fs::remove(log);
+  std::string error;
+  const int pid = spawn_process({"/bin/sh", {"-c", "ls /proc/$$/fd"}, log, true}, error);
+  ::close(kLeaky);
+  ASSERT_GT(pid, 0) << error;
+  ASSERT_TRUE(eventually([&] { return reap_child(pid).has_value(); }));
+  std::ifstream in(log);
+  std::set<std::string> fds;
+  for (std::string line; std::getline(in, line);) fds.insert(line);
+  EXPECT_TRUE(fds.count("0") && fds.count("1") && fds.count("2"));
+  EXPECT_FALSE(fds.count(std::to_string(kLeaky))) << "the launcher's socket leaked into the child";
+  fs::remove(log);
+}
+
 TEST(Process, StoppedProcessDiesOfSigkill) {
   std::string error;
   const int pid = spawn_process({"/bin/sleep", {"30"}, {}, true}, error);
