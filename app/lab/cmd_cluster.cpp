@@ -49,6 +49,7 @@ struct UpArgs {
   std::string node_binary;
   std::string log_level = "info";
   std::string byzantine;
+  bool insecure = false;
 };
 
 void cluster_up(const UpArgs& a) {
@@ -73,6 +74,7 @@ void cluster_up(const UpArgs& a) {
   o.fanout = a.fanout;
   o.node_binary = a.node_binary;
   o.log_level = a.log_level;
+  o.insecure = a.insecure;
   std::string why;
   const auto byzantine = rt::cluster::parse_ranks(a.byzantine, a.nodes, why);
   if (!byzantine) fail("--byzantine: " + why, 2);
@@ -94,8 +96,10 @@ void cluster_up(const UpArgs& a) {
     std::cerr << '\n';
     fail(error, rt::lab::failure_status());
   }
-  std::cout << "cluster of " << info->nodes.size() << " nodes up in mode " << info->mode << "; see "
-            << (dir / "cluster.json").string() << '\n';
+  std::cout << "cluster of " << info->nodes.size() << " nodes up in mode " << info->mode << " ("
+            << (info->insecure ? "INSECURE plaintext links"
+                               : "mutual TLS 1.3 links, keys in " + (dir / "keys").string())
+            << "); see " << (dir / "cluster.json").string() << '\n';
 }
 
 void cluster_status_cmd(const std::string& dir) {
@@ -148,6 +152,7 @@ void add_cluster(CLI::App& app) {
   up->add_option("--byzantine", up_args->byzantine,
                  "RANKS that serve corrupted artifact bodies (advert mode), e.g. 2,5");
   up->add_option("--node-binary", up_args->node_binary, "raintree-node to start");
+  up->add_flag("--insecure", up_args->insecure, rt::lab::kInsecureHelp);
   up->add_option("--log-level", up_args->log_level, "Node log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();

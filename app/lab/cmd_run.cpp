@@ -212,6 +212,7 @@ void add_run(CLI::App& app) {
       ->check(CLI::Range(100, 600000))
       ->capture_default_str();
   cmd->add_option("--node-binary", a->node_binary, "raintree-node to start");
+  cmd->add_flag("--insecure", a->options.insecure, rt::lab::kInsecureHelp);
   cmd->add_option("--dir", a->dir,
                   "Keep the cluster files and node logs here (default: a temporary directory, "
                   "removed afterwards)");

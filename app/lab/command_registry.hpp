@@ -10,6 +10,11 @@
 
 namespace rt::lab {
 
+// The help of every --insecure flag that starts nodes.
+inline constexpr const char* kInsecureHelp =
+    "Plaintext peer links without authentication (raintree-node --insecure), for packet "
+    "captures only: anything that can reach a node's port may claim a member's id";
+
 // Adds a subcommand to `app`. Registered adders run in name order.
 using CommandAdder = std::function<void(CLI::App& app)>;
 

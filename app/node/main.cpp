@@ -43,12 +43,20 @@ bool parse_port(const std::string& text, std::uint16_t& port) {
 int main(int argc, char** argv) {
   CLI::App app{"raintree-node: one gossip node of a RainTree Studio cluster (loopback)"};
   app.set_version_flag("--version", std::string(rt::version()));
-  std::string id_hex, listen, book_path, control, token, metrics, mode = "random";
+  std::string id_hex, key_path, listen, book_path, control, token, metrics, mode = "random";
+  bool insecure = false;
   std::string fanout = "default", log_level = "info";
   std::uint64_t seed = 0;
   bool byzantine = false;
   std::string advert_priority;
-  app.add_option("--id", id_hex, "this node's id: 64 hex characters")->required();
+  app.add_option("--key", key_path,
+                 "this node's Ed25519 private key (PEM, as `raintree-lab cluster up` writes it): "
+                 "its identity on mutual TLS 1.3 links; the id is derived from it");
+  app.add_option("--id", id_hex,
+                 "this node's id: 64 hex characters (with --key: must be the key's id)");
+  app.add_flag("--insecure", insecure,
+               "plaintext peer links without authentication, for packet captures only: any "
+               "process that can reach the port may claim a member's id");
   app.add_option("--listen", listen, "peer endpoint HOST:PORT (must match the address book)")
       ->required();
   app.add_option("--address-book", book_path, "address book JSON file")->required();
@@ -93,10 +101,28 @@ int main(int argc, char** argv) {
   rt::log::set_level(level);
   rt::log::set_sink(rt::log::stderr_sink());
 
-  const auto id = rt::NodeId::from_hex(id_hex);
-  if (!id) return usage_error("--id must be 64 hex characters, got \"" + id_hex + "\"");
   rt::node::NodeConfig config;
-  config.id = *id;
+  if (!key_path.empty()) {
+    std::string why;
+    config.key = rt::crypto::NodeKey::load(key_path, why);
+    if (!config.key) return usage_error("--key: " + why);
+    config.id = config.key->id();
+  } else if (!insecure) {
+    return usage_error("--key FILE is required (or --insecure, with --id, for plaintext links)");
+  }
+  if (!id_hex.empty()) {
+    const auto id = rt::NodeId::from_hex(id_hex);
+    if (!id) return usage_error("--id must be 64 hex characters, got \"" + id_hex + "\"");
+    if (config.key && *id != config.id) {
+      return usage_error("--id " + id_hex + " is not the id of the key in " + key_path + " (" +
+                         config.id.hex() + ")");
+    }
+    config.id = *id;
+  } else if (!config.key) {
+    return usage_error("--insecure without --key needs --id");
+  }
+  // --insecure with a key: the id comes from the key, the links stay plaintext.
+  if (insecure) config.key.reset();
   if (!rt::protocol::parse_endpoint(listen, config.listen_host, config.listen_port)) {
     return usage_error("--listen must be HOST:PORT, got \"" + listen + "\"");
   }

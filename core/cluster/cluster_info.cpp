@@ -68,8 +68,15 @@ bool parse_node(const json& entry, std::size_t index, NodeInfo& node, std::strin
       !get_string(entry, "token", where, true, node.token, error) ||
       !get_string(entry, "metrics", where, true, node.metrics, error) ||
       !get_string(entry, "log", where, false, node.log, error) ||
-      !get_string(entry, "binary", where, false, node.binary, error)) {
+      !get_string(entry, "binary", where, false, node.binary, error) ||
+      !get_string(entry, "key_file", where, false, node.key_file, error)) {
     return false;
+  }
+  if (const auto key = entry.find("public_key"); key != entry.end()) {
+    if (!key->is_string() || !(node.public_key = public_key_from_hex(key->get<std::string>()))) {
+      error = where + ": \"public_key\" must be 64 hex characters";
+      return false;
+    }
   }
   if (const auto args = entry.find("args"); args != entry.end()) {
     if (!args->is_array()) {
@@ -149,6 +156,13 @@ std::optional<ClusterInfo> ClusterInfo::load(const std::filesystem::path& file,
     return std::nullopt;
   }
   info.address_book = book.empty() ? info.dir / "address-book.json" : std::filesystem::path(book);
+  if (const auto insecure = doc.find("insecure"); insecure != doc.end()) {
+    if (!insecure->is_boolean()) {
+      error = prefix + "\"insecure\" must be true or false";
+      return std::nullopt;
+    }
+    info.insecure = insecure->get<bool>();
+  }
   const auto nodes = doc.find("nodes");
   if (nodes == doc.end() || !nodes->is_array() || nodes->empty()) {
     error = prefix + "\"nodes\" must be a non-empty array";
@@ -193,12 +207,21 @@ bool ClusterInfo::save(const std::filesystem::path& file, std::string& error) co
                           {"log", n.log},
                           {"binary", n.binary},
                           {"args", n.args}});
+    if (n.public_key) nodes_json.back()["public_key"] = to_hex(*n.public_key);
+    if (!n.key_file.empty()) nodes_json.back()["key_file"] = n.key_file;
   }
-  json doc = {{"mode", mode}, {"address_book", address_book.string()}, {"nodes", nodes_json}};
+  json doc = {{"mode", mode},
+              {"address_book", address_book.string()},
+              {"insecure", insecure},
+              {"nodes", nodes_json}};
   // Write to a temporary file and rename, so that a reader never sees half a file.
   const std::filesystem::path tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
+    // The file holds every node's control token: for its owner's eyes only.
+    std::error_code perms_error;
+    std::filesystem::permissions(
+        tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, perms_error);
     if (!out) {
       error = "cannot write " + tmp.string();
       return false;

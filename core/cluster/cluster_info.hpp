@@ -21,6 +21,10 @@ struct NodeInfo {
   std::string token;    // control channel token
   std::string metrics;  // host:port, Prometheus /metrics
   std::string log;      // path of the node's log file (may be empty when attached)
+  // The node's Ed25519 key (its id derives from it): pinned by the address book for TLS
+  // links, and by control clients that reach the node over TLS. None in --insecure clusters.
+  std::optional<PublicKey> public_key;
+  std::string key_file;  // the private key's file (0600), when this machine launched the node
   // How the node was started, so that any process holding cluster.json can restart it with
   // the same id, ports and token. Empty in files written before restart existed.
   std::string binary;
@@ -31,6 +35,7 @@ struct ClusterInfo {
   std::string mode;
   std::filesystem::path dir;
   std::filesystem::path address_book;
+  bool insecure = false;        // plaintext peer links (--insecure)
   std::vector<NodeInfo> nodes;  // by rank
 
   const NodeInfo* by_rank(int rank) const;

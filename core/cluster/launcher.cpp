@@ -12,6 +12,7 @@
 
 #include "cluster/control_client.hpp"
 #include "cluster/process.hpp"
+#include "crypto/node_key.hpp"
 
 namespace rt::cluster {
 namespace {
@@ -20,13 +21,38 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-NodeId random_id(std::random_device& rng) {
-  NodeId::Bytes bytes;
-  for (std::size_t i = 0; i < bytes.size(); i += 4) {
-    const std::uint32_t word = rng();
-    for (std::size_t k = 0; k < 4; ++k) bytes[i + k] = static_cast<std::uint8_t>(word >> (8 * k));
+// One fresh Ed25519 key per node, sorted by the ids they derive (rank order).
+std::optional<std::vector<crypto::NodeKey>> generate_keys(int count, std::string& error) {
+  std::vector<crypto::NodeKey> keys;
+  std::set<NodeId> ids;
+  while (static_cast<int>(keys.size()) < count) {
+    auto key = crypto::NodeKey::generate(error);
+    if (!key) return std::nullopt;
+    if (ids.insert(key->id()).second) keys.push_back(std::move(*key));
   }
-  return NodeId(bytes);
+  std::sort(keys.begin(), keys.end(),
+            [](const crypto::NodeKey& a, const crypto::NodeKey& b) { return a.id() < b.id(); });
+  return keys;
+}
+
+// DIR/keys/node-<rank>.key, the directory 0700 and each file 0600: a node's private key is
+// its identity on every link.
+bool save_keys(const fs::path& dir, const std::vector<crypto::NodeKey>& keys,
+               std::vector<NodeInfo>& nodes, std::string& error) {
+  const fs::path key_dir = dir / "keys";
+  std::error_code ec;
+  fs::create_directories(key_dir, ec);
+  if (!ec) fs::permissions(key_dir, fs::perms::owner_all, ec);
+  if (ec) {
+    error = "cannot create " + key_dir.string() + ": " + ec.message();
+    return false;
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const fs::path file = key_dir / ("node-" + std::to_string(nodes[i].rank) + ".key");
+    if (!keys[i].save(file, error)) return false;
+    nodes[i].key_file = file.string();
+  }
+  return true;
 }
 
 std::string random_token(std::random_device& rng) {
@@ -50,7 +76,9 @@ bool write_address_book(const ClusterInfo& info, std::string& error) {
   // The address book format of core/protocol/membership.hpp.
   nlohmann::json members = nlohmann::json::array();
   for (const NodeInfo& n : info.nodes) {
-    members.push_back({{"id", n.id.hex()}, {"role", n.role}, {"endpoint", n.listen}});
+    nlohmann::json member = {{"id", n.id.hex()}, {"role", n.role}, {"endpoint", n.listen}};
+    if (n.public_key) member["public_key"] = to_hex(*n.public_key);
+    members.push_back(std::move(member));
   }
   std::ofstream out(info.address_book, std::ios::trunc);
   out << nlohmann::json{{"members", members}}.dump(2) << '\n';
@@ -69,7 +97,8 @@ bool owns_pid(const NodeInfo& node) {
 
 std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& info,
                                    const NodeInfo& n) {
-  std::vector<std::string> args = {"--id",           n.id.hex(),
+  std::vector<std::string> args = {"--key",          n.key_file,
+                                   "--id",           n.id.hex(),
                                    "--listen",       n.listen,
                                    "--address-book", info.address_book.string(),
                                    "--control",      std::to_string(port_of(n.control)),
@@ -77,6 +106,7 @@ std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& in
                                    "--metrics",      std::to_string(port_of(n.metrics)),
                                    "--mode",         o.mode,
                                    "--log-level",    o.log_level};
+  if (o.insecure) args.push_back("--insecure");
   if (o.fanout > 0) {
     args.push_back("--fanout");
     args.push_back(std::to_string(o.fanout));
@@ -98,12 +128,8 @@ enum class Attempt { ok, failed, port_clash };
 Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo& info,
                     std::string& error) {
   std::random_device rng;
-  std::vector<NodeId> ids;
-  while (static_cast<int>(ids.size()) < o.nodes) {
-    const NodeId id = random_id(rng);
-    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
-  }
-  std::sort(ids.begin(), ids.end());
+  const auto keys = generate_keys(o.nodes, error);
+  if (!keys) return Attempt::failed;
   const auto ports = pick_free_ports(static_cast<std::size_t>(o.nodes) * 3, error);
   if (ports.empty()) return Attempt::failed;
 
@@ -111,10 +137,12 @@ Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo&
   info.mode = o.mode;
   info.dir = o.dir;
   info.address_book = o.dir / "address-book.json";
+  info.insecure = o.insecure;
   for (int i = 0; i < o.nodes; ++i) {
     NodeInfo n;
     n.rank = i + 1;
-    n.id = ids[i];
+    n.id = (*keys)[i].id();
+    n.public_key = (*keys)[i].public_key();
     n.role = o.roles.empty() ? "validator" : o.roles[i % o.roles.size()];
     n.listen = "127.0.0.1:" + std::to_string(ports[3 * i]);
     n.control = "127.0.0.1:" + std::to_string(ports[3 * i + 1]);
@@ -123,7 +151,9 @@ Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo&
     n.log = (o.dir / ("node-" + std::to_string(n.rank) + ".log")).string();
     info.nodes.push_back(std::move(n));
   }
-  if (!write_address_book(info, error)) return Attempt::failed;
+  if (!save_keys(o.dir, *keys, info.nodes, error) || !write_address_book(info, error)) {
+    return Attempt::failed;
+  }
 
   auto abandon = [&] {
     std::string ignored;

@@ -22,6 +22,9 @@ struct LaunchOptions {
   std::filesystem::path node_binary;  // empty: raintree-node next to the running executable
   int fanout = 0;                     // random mode; 0: the node's default
   std::string log_level = "info";
+  // Plaintext peer links (raintree-node --insecure), for packet captures. Keys are generated
+  // either way, so that ids keep deriving from them.
+  bool insecure = false;
   std::vector<std::string> extra_node_args;
   std::vector<int> byzantine;   // ranks started with --byzantine (advert mode)
   std::string advert_priority;  // --advert-priority for every node (advert mode); empty: default
@@ -32,9 +35,10 @@ struct LaunchOptions {
   std::function<bool()> cancelled;
 };
 
-// Starts the nodes (each in its own session so that they outlive the launcher), writes
-// DIR/address-book.json and DIR/cluster.json, and returns once every node answers status.
-// On failure stops whatever it started and returns nullopt with a reason.
+// Starts the nodes (each in its own session so that they outlive the launcher), writes a key
+// per node (DIR/keys/), DIR/address-book.json (pinning the keys) and DIR/cluster.json, and returns
+// once every node answers status. On failure stops whatever it started and returns nullopt with a
+// reason.
 std::optional<ClusterInfo> launch_cluster(const LaunchOptions& options, std::string& error);
 
 struct NodeStatus {

@@ -369,6 +369,7 @@ std::optional<telemetry::Report> run_cluster(const RunOptions& o, std::string& e
   launch.fanout = o.fanout;
   launch.byzantine = o.byzantine;
   launch.node_binary = o.node_binary;
+  launch.insecure = o.insecure;
   launch.cancelled = o.cancelled;
   const int step = std::max(1, o.nodes / 4);
   launch.progress = [&](int up, int total) {

@@ -36,6 +36,7 @@ struct RunOptions {
   // Polled while waiting; returning true (e.g. after SIGINT) stops every process and fails.
   std::function<bool()> cancelled;
   std::filesystem::path node_binary;  // empty: raintree-node next to the running executable
+  bool insecure = false;              // plaintext peer links, for packet captures
   std::chrono::milliseconds settle_timeout{10000};  // peers connecting / noticing faults
 };
 

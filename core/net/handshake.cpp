@@ -9,7 +9,8 @@ constexpr std::string_view kLog = "net";
 
 std::shared_ptr<Handshake> Handshake::accept(const std::shared_ptr<Transport>& owner,
                                              tcp::socket socket, asio::ip::address address) {
-  auto handshake = std::make_shared<Handshake>(owner, std::move(socket), std::nullopt);
+  auto handshake =
+      std::make_shared<Handshake>(owner, owner->make_stream(std::move(socket)), std::nullopt);
   handshake->address_ = std::move(address);
   handshake->start();
   return handshake;
@@ -17,17 +18,18 @@ std::shared_ptr<Handshake> Handshake::accept(const std::shared_ptr<Transport>& o
 
 std::shared_ptr<Handshake> Handshake::dial(const std::shared_ptr<Transport>& owner,
                                            const PeerAddress& peer) {
-  auto handshake = std::make_shared<Handshake>(owner, tcp::socket(owner->io()), peer);
+  auto handshake =
+      std::make_shared<Handshake>(owner, owner->make_stream(tcp::socket(owner->io())), peer);
   handshake->start();
   return handshake;
 }
 
-Handshake::Handshake(const std::shared_ptr<Transport>& owner, tcp::socket socket,
+Handshake::Handshake(const std::shared_ptr<Transport>& owner, crypto::ByteStream stream,
                      std::optional<PeerAddress> expected)
     : owner_(owner),
       config_(owner->config()),
       our_hello_(owner->hello_frame()),
-      socket_(std::move(socket)),
+      stream_(std::move(stream)),
       resolver_(owner->io()),
       deadline_(owner->io()),
       expected_(std::move(expected)) {}
@@ -43,8 +45,10 @@ void Handshake::start() {
     connect();
   } else {
     boost::system::error_code ec;
-    const auto remote = socket_.remote_endpoint(ec);
+    const auto remote = stream_.socket().remote_endpoint(ec);
     remote_ = ec ? std::string("?") : endpoint_string(remote);
+    if (stream_.secure())
+      return secure_then(asio::ssl::stream_base::server, &Handshake::read_header);
     read_header();
   }
 }
@@ -53,12 +57,13 @@ void Handshake::connect() {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(expected_->host, ec);
   if (!ec) {
-    socket_.async_connect(tcp::endpoint(address, expected_->port),
-                          [self = shared_from_this()](const boost::system::error_code& error) {
-                            if (self->done_) return;
-                            if (error) return self->fail("connect failed: " + error.message());
-                            self->on_connected();
-                          });
+    stream_.socket().async_connect(
+        tcp::endpoint(address, expected_->port),
+        [self = shared_from_this()](const boost::system::error_code& error) {
+          if (self->done_) return;
+          if (error) return self->fail("connect failed: " + error.message());
+          self->on_connected();
+        });
     return;
   }
   resolver_.async_resolve(expected_->host, std::to_string(expected_->port),
@@ -67,7 +72,7 @@ void Handshake::connect() {
                             if (self->done_) return;
                             if (error) return self->fail("cannot resolve host: " + error.message());
                             asio::async_connect(
-                                self->socket_, results,
+                                self->stream_.socket(), results,
                                 [self](const boost::system::error_code& e, const tcp::endpoint&) {
                                   if (self->done_) return;
                                   if (e) return self->fail("connect failed: " + e.message());
@@ -78,12 +83,28 @@ void Handshake::connect() {
 
 void Handshake::on_connected() {
   boost::system::error_code ec;
-  socket_.set_option(tcp::no_delay(true), ec);
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+  if (stream_.secure()) return secure_then(asio::ssl::stream_base::client, &Handshake::write_hello);
   write_hello();
 }
 
+void Handshake::secure_then(asio::ssl::stream_base::handshake_type type,
+                            void (Handshake::*next)()) {
+  stream_.async_handshake(type,
+                          [self = shared_from_this(), next](const boost::system::error_code& ec) {
+                            if (self->done_) return;
+                            // A plaintext peer, a wrong protocol version or a certificate chain
+                            // shows up here.
+                            if (ec) return self->fail("TLS handshake failed: " + ec.message());
+                            self->peer_key_ = self->stream_.peer_key();
+                            if (!self->peer_key_)
+                              return self->fail("the peer's TLS certificate holds no Ed25519 key");
+                            ((*self).*next)();
+                          });
+}
+
 void Handshake::write_hello() {
-  asio::async_write(socket_, asio::buffer(*our_hello_),
+  asio::async_write(stream_, asio::buffer(*our_hello_),
                     [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                       if (self->done_) return;
                       if (ec) return self->fail("HELLO write failed: " + ec.message());
@@ -98,7 +119,7 @@ void Handshake::write_hello() {
 
 void Handshake::read_header() {
   asio::async_read(
-      socket_, asio::buffer(header_),
+      stream_, asio::buffer(header_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
         if (self->done_) return;
         if (ec) {
@@ -120,7 +141,7 @@ void Handshake::read_header() {
 void Handshake::read_body() {
   body_.resize(frame_header_.body_size);
   asio::async_read(
-      socket_, asio::buffer(body_),
+      stream_, asio::buffer(body_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
         if (self->done_) return;
         if (ec) return self->fail("read failed: " + ec.message());
@@ -143,9 +164,14 @@ void Handshake::on_hello() {
     if (hello_.id != expected_->id) {
       return fail("dialed " + expected_->id.short_hex() + " but " + hello_.id.hex() + " answered");
     }
+    if (const std::string refusal = owner->check_peer_key(hello_.id, peer_key_); !refusal.empty()) {
+      // Logged at warn level: this is someone answering in a member's place.
+      owner->log_refusal("refused peer at " + remote_ + ": " + refusal);
+      return fail(refusal);
+    }
     return finish();
   }
-  const std::string refusal = owner->check_inbound(hello_);
+  const std::string refusal = owner->check_inbound(hello_, peer_key_);
   if (!refusal.empty()) return fail(refusal);
   write_hello();
 }
@@ -158,7 +184,7 @@ void Handshake::finish() {
   if (!owner || owner->stopped()) return close_socket();
   const std::size_t hello_bytes = wire::kHeaderSize + body_.size();
   if (!expected_) owner->handshake_finished(address_);
-  owner->handshake_done(std::move(socket_), std::move(hello_), hello_bytes);
+  owner->handshake_done(std::move(stream_), std::move(hello_), hello_bytes);
 }
 
 void Handshake::fail(std::string_view reason) {
@@ -194,9 +220,7 @@ void Handshake::cancel() {
 }
 
 void Handshake::close_socket() {
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
 }
 
 }  // namespace rt::net

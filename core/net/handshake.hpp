@@ -1,7 +1,9 @@
 // One socket that has not finished the HELLO exchange yet, in either direction:
-//   dial:   connect, write our HELLO, read theirs, check it is the peer we dialed;
-//   accept: read their HELLO, ask the Transport whether it is acceptable (listed id, lower
-//           than ours), write ours.
+//   dial:   connect, TLS handshake as client, write our HELLO, read theirs, check it is the
+//           peer we dialed and that its TLS key is the one the address book pins for it;
+//   accept: TLS handshake as server, read their HELLO, ask the Transport whether it is
+//           acceptable (listed id, pinned key, lower than ours), write ours.
+// With --insecure (TransportConfig::tls null) there is no TLS step and no key check.
 // Everything happens under one deadline (TransportConfig::handshake_timeout). On success the
 // socket is handed to Transport::handshake_done; on failure the socket is closed with a
 // logged reason (and a dial is reported to the peer's link for its backoff).
@@ -14,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "crypto/byte_stream.hpp"
 #include "net/transport.hpp"
 
 namespace rt::net {
@@ -29,7 +32,7 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   static std::shared_ptr<Handshake> dial(const std::shared_ptr<Transport>& owner,
                                          const PeerAddress& peer);
 
-  Handshake(const std::shared_ptr<Transport>& owner, tcp::socket socket,
+  Handshake(const std::shared_ptr<Transport>& owner, crypto::ByteStream stream,
             std::optional<PeerAddress> expected);
 
   // Closes quietly (transport stopping): no log, no callback.
@@ -39,6 +42,8 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   void start();
   void connect();
   void on_connected();
+  // TLS: the handshake, then `next` (write or read the HELLO).
+  void secure_then(asio::ssl::stream_base::handshake_type type, void (Handshake::*next)());
   void write_hello();
   void read_header();
   void read_body();
@@ -50,7 +55,8 @@ class Handshake : public std::enable_shared_from_this<Handshake> {
   std::weak_ptr<Transport> owner_;
   TransportConfig config_;
   wire::SharedBytes our_hello_;
-  tcp::socket socket_;
+  crypto::ByteStream stream_;
+  std::optional<PublicKey> peer_key_;  // from the peer's certificate (TLS)
   tcp::resolver resolver_;
   asio::steady_timer deadline_;
   std::optional<PeerAddress> expected_;  // set when dialing

@@ -49,10 +49,12 @@ void PeerLink::start() {
 }
 
 void PeerLink::set_address(PeerAddress address) {
-  if (address.host == address_.host && address.port == address_.port) return;
+  if (address == address_) return;
+  const bool moved = address.host != address_.host || address.port != address_.port;
   address_ = std::move(address);
   if (connection_) {
-    disconnect("peer moved to " + address_.host + ":" + std::to_string(address_.port));
+    disconnect(moved ? "peer moved to " + address_.host + ":" + std::to_string(address_.port)
+                     : std::string("the address book pins a new key for the peer"));
   } else if (dialer_ && !dialing_) {
     dial_timer_.cancel();
     backoff_ = config_.backoff_initial;
@@ -149,15 +151,14 @@ void PeerLink::queue_heartbeat() {
   connection_->kick_write();
 }
 
-void PeerLink::attach(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes_in) {
+void PeerLink::attach(crypto::ByteStream stream, wire::Hello hello, std::size_t hello_bytes_in) {
   dialing_ = false;
   dial_timer_.cancel();
   if (shut_down_) return;
   if (blocked_) {
     // A handshake that started before the partition.
     RT_LOG(debug, kLog, "closing new connection to " + address_.id.short_hex() + ": partitioned");
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream.close();
     return;
   }
   if (connection_) {
@@ -165,7 +166,7 @@ void PeerLink::attach(tcp::socket socket, wire::Hello hello, std::size_t hello_b
     old->close("replaced by a new connection", false);
     if (auto* obs = observer()) obs->on_peer_down(address_.id, "replaced by a new connection");
   }
-  connection_ = std::make_shared<Connection>(shared_from_this(), std::move(socket));
+  connection_ = std::make_shared<Connection>(shared_from_this(), std::move(stream));
   ++connects_;
   backoff_ = config_.backoff_initial;
   last_heard_us_ = wall_micros();
@@ -292,17 +293,17 @@ PeerStats PeerLink::stats() const {
 
 // ---- Connection ---------------------------------------------------------------------------
 
-Connection::Connection(std::shared_ptr<PeerLink> link, tcp::socket socket)
+Connection::Connection(std::shared_ptr<PeerLink> link, crypto::ByteStream stream)
     : link_(std::move(link)),
-      socket_(std::move(socket)),
-      heartbeat_timer_(socket_.get_executor()),
-      read_timer_(socket_.get_executor()),
-      release_timer_(socket_.get_executor()),
+      stream_(std::move(stream)),
+      heartbeat_timer_(stream_.get_executor()),
+      read_timer_(stream_.get_executor()),
+      release_timer_(stream_.get_executor()),
       reader_(link_->config().max_body) {
   boost::system::error_code ec;
-  const auto remote = socket_.remote_endpoint(ec);
+  const auto remote = stream_.socket().remote_endpoint(ec);
   remote_ = ec ? std::string("?") : endpoint_string(remote);
-  socket_.set_option(tcp::no_delay(true), ec);
+  stream_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 void Connection::start() {
@@ -319,9 +320,7 @@ void Connection::close(std::string_view reason, bool notify_link) {
   RT_LOG(debug, kLog,
          "connection to " + link_->id().short_hex() + " (" + remote_ +
              ") closed: " + std::string(reason));
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   heartbeat_timer_.cancel();
   read_timer_.cancel();
   release_timer_.cancel();
@@ -338,7 +337,7 @@ void Connection::fail(std::string_view reason) {
 
 void Connection::do_read() {
   const auto space = reader_.space();
-  socket_.async_read_some(asio::buffer(space.data(), space.size()),
+  stream_.async_read_some(asio::buffer(space.data(), space.size()),
                           [self = shared_from_this()](const boost::system::error_code& ec,
                                                       std::size_t n) { self->on_read(ec, n); });
 }
@@ -406,8 +405,13 @@ void Connection::kick_write() {
     arm_release(queue.front().ready);
     return;
   }
+  if (stream_.secure() && out_buffers_.size() > 1) {
+    out_flat_.resize(bytes);
+    asio::buffer_copy(asio::buffer(out_flat_), out_buffers_);
+    out_buffers_.assign(1, asio::buffer(out_flat_));
+  }
   writing_ = true;
-  asio::async_write(socket_, out_buffers_,
+  asio::async_write(stream_, out_buffers_,
                     [self = shared_from_this()](const boost::system::error_code& ec,
                                                 std::size_t n) { self->on_write(ec, n); });
 }

@@ -34,7 +34,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
 
   // Starts dialing when this node has the lower id.
   void start();
-  // The peer moved to another endpoint: drop the connection and redial there.
+  // The peer moved to another endpoint or changed its key: drop the connection and redial.
   void set_address(PeerAddress address);
   // Removed from the list (or transport stopping): closes the connection, stops dialing,
   // and reports every queued frame as dropped when `report_drops`.
@@ -50,7 +50,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   void set_blocked(bool blocked);
   bool blocked() const { return blocked_; }
   // A new authenticated socket for this peer (replaces any current connection).
-  void attach(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes_in);
+  void attach(crypto::ByteStream stream, wire::Hello hello, std::size_t hello_bytes_in);
   // Closes the current connection (if any) with a logged reason.
   void disconnect(std::string_view reason);
   void dial_failed(std::string_view reason);
@@ -113,7 +113,7 @@ class PeerLink : public std::enable_shared_from_this<PeerLink> {
   Micros last_heard_us_ = 0;
 };
 
-// One authenticated socket. Reads frames (header first, length checked before the body is
+// One authenticated connection. Reads frames (header first, length checked before the body is
 // buffered), writes the link's queue with one async_write in flight (a gather of up to
 // kMaxBatchFrames frames), sends HEARTBEATs after outbound silence and closes after the read
 // timeout. Handlers hold a shared_ptr to the connection, never a raw this.
@@ -122,7 +122,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t kMaxBatchFrames = 64;
   static constexpr std::size_t kMaxBatchBytes = 1u << 20;
 
-  Connection(std::shared_ptr<PeerLink> link, tcp::socket socket);
+  Connection(std::shared_ptr<PeerLink> link, crypto::ByteStream stream);
 
   void start();
   // Starts a write when none is in flight and the link's queue is not empty.
@@ -147,7 +147,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm_release(SteadyClock::time_point at);
 
   std::shared_ptr<PeerLink> link_;
-  tcp::socket socket_;
+  crypto::ByteStream stream_;
   std::string remote_;
   asio::steady_timer heartbeat_timer_;
   asio::steady_timer read_timer_;
@@ -166,6 +166,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // buffers outlive the write whatever happens to the queue.
   std::vector<wire::SharedBytes> out_frames_;
   std::vector<asio::const_buffer> out_buffers_;
+  // TLS: the batch copied into one buffer, so that small frames share TLS records and socket
+  // writes (the TLS stream writes one buffer of a sequence per record).
+  std::vector<std::uint8_t> out_flat_;
   SteadyClock::time_point last_out_;
 };
 

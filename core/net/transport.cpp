@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "crypto/node_key.hpp"
 #include "net/handshake.hpp"
 #include "net/peer_link.hpp"
 #include "util/log.hpp"
@@ -150,7 +151,33 @@ void Transport::log_refusal(const std::string& text) {
   }
 }
 
-std::string Transport::check_inbound(const wire::Hello& hello) const {
+crypto::ByteStream Transport::make_stream(tcp::socket socket) const {
+  return config_.tls ? crypto::ByteStream(std::move(socket), *config_.tls)
+                     : crypto::ByteStream(std::move(socket));
+}
+
+std::string Transport::check_peer_key(const NodeId& id, const std::optional<PublicKey>& key) const {
+  if (!config_.tls) return {};
+  if (!key) return "no TLS key";
+  const auto short_key = [](const PublicKey& k) { return to_hex(k).substr(0, 8); };
+  const NodeId owner = crypto::derive_node_id(*key);
+  if (owner != id) {
+    return "claims id " + id.short_hex() + " but its TLS key " + short_key(*key) +
+           " belongs to id " + owner.short_hex();
+  }
+  const auto link = find(id);
+  if (!link) return "TLS key " + short_key(*key) + " is not in the address book";
+  const auto& pinned = link->address().key;
+  if (!pinned) return "the address book pins no key for " + id.short_hex();
+  if (*pinned != *key) {
+    return "TLS key " + short_key(*key) + " is not the key " + short_key(*pinned) +
+           " the address book pins for " + id.short_hex();
+  }
+  return {};
+}
+
+std::string Transport::check_inbound(const wire::Hello& hello,
+                                     const std::optional<PublicKey>& key) const {
   if (hello.protocol_version != wire::kProtocolVersion) {
     return "protocol version " + std::to_string(hello.protocol_version) + " (this node speaks " +
            std::to_string(wire::kProtocolVersion) + ")";
@@ -158,6 +185,7 @@ std::string Transport::check_inbound(const wire::Hello& hello) const {
   if (hello.id == config_.self) return "peer claims this node's own id";
   const auto link = find(hello.id);
   if (!link) return "unknown id " + hello.id.hex();
+  if (auto refusal = check_peer_key(hello.id, key); !refusal.empty()) return refusal;
   if (const auto left = link->penalty_left(); left.count() > 0) {
     return "peer " + hello.id.short_hex() + " broke the protocol or its inbound budget (" +
            link->penalty_reason() + "); refused for another " + std::to_string(left.count()) +
@@ -171,15 +199,15 @@ std::string Transport::check_inbound(const wire::Hello& hello) const {
   return {};
 }
 
-void Transport::handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes) {
+void Transport::handshake_done(crypto::ByteStream stream, wire::Hello hello,
+                               std::size_t hello_bytes) {
   auto link = find(hello.id);
   if (stopped_ || !link) {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream.close();
     if (link) link->dial_failed("transport stopped");
     return;
   }
-  link->attach(std::move(socket), std::move(hello), hello_bytes);
+  link->attach(std::move(stream), std::move(hello), hello_bytes);
 }
 
 void Transport::handshake_failed(const NodeId& expected, std::string_view reason) {

@@ -9,6 +9,13 @@
 //   Connection  one per authenticated socket: socket, read buffer, heartbeat and read-timeout
 //               timers, exactly one async_write in flight.
 //   Handshake   one per socket that has not finished HELLO yet (both directions).
+//   crypto::ByteStream  the bytes of one connection: TLS 1.3 (mutual, keys pinned by the address
+//               book, see crypto/tls_context.hpp) or plaintext with --insecure.
+//
+// Authentication: with TLS, a peer is accepted only when its certificate's Ed25519 key
+// derives the id its HELLO claims (crypto/node_key.hpp) and is the key the address book pins
+// for that id; anything else is refused and logged. Without TLS the HELLO's id is taken on
+// trust (captures and tests only).
 //
 // Tie-break (one connection per pair): the node with the LOWER id dials, the node with the
 // higher id only accepts. A lower-id node dials every higher-id peer at start and after every
@@ -36,6 +43,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crypto/byte_stream.hpp"
 #include "net/inbound_budget.hpp"
 #include "net/link_faults.hpp"
 #include "util/ids.hpp"
@@ -53,6 +61,7 @@ struct PeerAddress {
   NodeId id;
   std::string host;
   std::uint16_t port = 0;
+  std::optional<PublicKey> key;  // pinned by the address book; needed with TLS
   friend bool operator==(const PeerAddress&, const PeerAddress&) = default;
 };
 
@@ -61,6 +70,9 @@ struct TransportConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;   // 0: the OS picks one, see Transport::local_port()
   std::vector<std::string> roles;  // announced in HELLO
+  // TLS 1.3 for every link (crypto::make_node_tls_context with the node's key); null:
+  // plaintext, the --insecure mode for packet captures.
+  std::shared_ptr<asio::ssl::context> tls;
   std::uint32_t max_body = wire::kDefaultMaxBodySize;
   std::size_t queue_max_frames = 8192;      // per peer, including the frames being written
   std::size_t queue_max_bytes = 64u << 20;  // per peer
@@ -185,9 +197,14 @@ class Transport : public std::enable_shared_from_this<Transport> {
   TransportObserver* observer() const { return observer_; }
   const wire::SharedBytes& hello_frame() const { return hello_frame_; }
   FaultInjector& fault_injector() { return faults_; }
+  // A new connection's stream: TLS when configured, else plaintext.
+  crypto::ByteStream make_stream(tcp::socket socket) const;
+  // Empty when a peer claiming `id` may use `key` (from its TLS certificate), else why not.
+  // Always empty without TLS.
+  std::string check_peer_key(const NodeId& id, const std::optional<PublicKey>& key) const;
   // Empty when an inbound HELLO is acceptable, else the reason to refuse it.
-  std::string check_inbound(const wire::Hello& hello) const;
-  void handshake_done(tcp::socket socket, wire::Hello hello, std::size_t hello_bytes);
+  std::string check_inbound(const wire::Hello& hello, const std::optional<PublicKey>& key) const;
+  void handshake_done(crypto::ByteStream stream, wire::Hello hello, std::size_t hello_bytes);
   void handshake_failed(const NodeId& expected, std::string_view reason);
   // An inbound handshake from `address` ended (either way): frees its slots.
   void handshake_finished(const asio::ip::address& address);

@@ -1,5 +1,6 @@
 #include "node/node.hpp"
 
+#include "crypto/tls_context.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
 
@@ -46,11 +47,52 @@ Node::~Node() {
   stop();
 }
 
+std::vector<net::PeerAddress> Node::peer_addresses(const protocol::Membership& membership) {
+  std::vector<net::PeerAddress> peers;
+  peers.reserve(membership.size());
+  for (const auto& m : membership.members()) peers.push_back({m.id, m.host, m.port, m.public_key});
+  return peers;
+}
+
+std::string Node::check_member_key(const protocol::Member& member) const {
+  if (!config_.key) return {};
+  if (!member.public_key) {
+    return "member " + member.id.short_hex() +
+           " has no \"public_key\" (needed for TLS links; run every node --insecure to go "
+           "without)";
+  }
+  if (crypto::derive_node_id(*member.public_key) != member.id) {
+    return "member " + member.id.short_hex() + ": its public_key derives id " +
+           crypto::derive_node_id(*member.public_key).short_hex() + ", not its id";
+  }
+  return {};
+}
+
 bool Node::start(std::string& error) {
   if (started_) return true;
   if (!config_.membership || !config_.membership->find(config_.id)) {
     error = "this node's id is not in the address book";
     return false;
+  }
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (config_.key) {
+    if (config_.key->id() != config_.id) {
+      error =
+          "the key's id " + config_.key->id().hex() + " is not this node's id " + config_.id.hex();
+      return false;
+    }
+    if (config_.membership->find(config_.id)->public_key != config_.key->public_key()) {
+      error = "the address book pins another key for this node's id";
+      return false;
+    }
+    for (const auto& member : config_.membership->members()) {
+      if (auto refusal = check_member_key(member); !refusal.empty()) {
+        error = "address book: " + refusal;
+        return false;
+      }
+    }
+    tls = crypto::make_node_tls_context(*config_.key, crypto::PeerCertificate::required, error);
+    if (!tls) return false;
   }
   protocol::EngineConfig engine_config;
   engine_config.self = config_.id;
@@ -71,6 +113,7 @@ bool Node::start(std::string& error) {
   transport.listen_port = config_.listen_port;
   transport.roles = {config_.membership->find(config_.id)->role};
   transport.fault_seed = rng_();  // injected loss is reproducible from the node's seed
+  transport.tls = std::move(tls);
   transport_ = net::Transport::create(io_, std::move(transport), *this);
   if (auto ec = transport_->listen()) {
     error = "cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port) +
@@ -123,15 +166,12 @@ bool Node::start(std::string& error) {
 
   started_ = true;
   started_us_ = wall_micros();
-  std::vector<net::PeerAddress> peers;
-  for (const auto& member : config_.membership->members()) {
-    peers.push_back({member.id, member.host, member.port});
-  }
-  transport_->start(std::move(peers));
+  transport_->start(peer_addresses(*config_.membership));
   control_->start();
   metrics_->start();
   RT_LOG(info, kLog,
-         "node " + config_.id.short_hex() + " (" + config_.mode + ") listening on " +
+         "node " + config_.id.short_hex() + " (" + config_.mode + ", " +
+             (config_.key ? "TLS 1.3" : "INSECURE plaintext") + " links) listening on " +
              config_.listen_host + ":" + std::to_string(listen_port()) + ", control " +
              std::to_string(control_port()) + ", metrics " + std::to_string(metrics_port()));
   return true;

@@ -29,6 +29,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/node_key.hpp"
 #include "net/transport.hpp"
 #include "node/control_server.hpp"
 #include "node/metrics_server.hpp"
@@ -43,6 +44,9 @@ namespace rt::node {
 
 struct NodeConfig {
   NodeId id;
+  // The node's identity key: every peer link is mutual TLS 1.3 with it, and `id` must be the
+  // id it derives. nullopt: plaintext links (--insecure, for packet captures and tests).
+  std::optional<crypto::NodeKey> key;
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;  // 0: the OS picks one (tests)
   protocol::MembershipPtr membership;
@@ -88,6 +92,12 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
 
  private:
   Node(boost::asio::io_context& io, NodeConfig config);
+
+  // What the transport needs of the address book.
+  static std::vector<net::PeerAddress> peer_addresses(const protocol::Membership& membership);
+  // Empty when `member` can be a peer of this node, else why not: with TLS every member needs
+  // a public key from which its id is derived.
+  std::string check_member_key(const protocol::Member& member) const;
 
   // TransportObserver
   void on_peer_up(const NodeId& peer) override;

@@ -42,6 +42,12 @@ json Node::cmd_join(const json& request) {
       !protocol::parse_endpoint(endpoint->get<std::string>(), member.host, member.port)) {
     return fail("join needs \"endpoint\" as \"host:port\"");
   }
+  if (const auto key = request.find("public_key"); key != request.end()) {
+    if (!key->is_string() || !(member.public_key = public_key_from_hex(key->get<std::string>()))) {
+      return fail("\"public_key\" must be 64 hex characters");
+    }
+  }
+  if (auto refusal = check_member_key(member); !refusal.empty()) return fail(refusal);
   std::vector<protocol::Member> members = config_.membership->members();
   members.push_back(member);
   apply_membership(std::make_shared<const protocol::Membership>(std::move(members)));
@@ -65,20 +71,14 @@ json Node::cmd_leave(const json& request) {
 
 json Node::cmd_members() const {
   json members = json::array();
-  for (const auto& m : config_.membership->members()) {
-    members.push_back({{"id", m.id.hex()}, {"role", m.role}, {"endpoint", m.endpoint()}});
-  }
+  for (const auto& m : config_.membership->members()) members.push_back(protocol::to_json(m));
   return {{"ok", true}, {"members", members}};
 }
 
 void Node::apply_membership(protocol::MembershipPtr membership) {
   config_.membership = std::move(membership);
   engine_->set_membership(config_.membership);
-  std::vector<net::PeerAddress> peers;
-  for (const auto& member : config_.membership->members()) {
-    peers.push_back({member.id, member.host, member.port});
-  }
-  transport_->set_peers(std::move(peers));
+  transport_->set_peers(peer_addresses(*config_.membership));
   prune_faults();
 }
 

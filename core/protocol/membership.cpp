@@ -121,6 +121,12 @@ std::optional<Membership> parse_address_book(std::string_view json_text, std::st
       error = where + ": \"endpoint\" must be \"host:port\"";
       return std::nullopt;
     }
+    if (const auto key = entry.find("public_key"); key != entry.end()) {
+      if (!key->is_string() || !(m.public_key = public_key_from_hex(key->get<std::string>()))) {
+        error = where + ": \"public_key\" must be 64 hex characters";
+        return std::nullopt;
+      }
+    }
     if (!seen.insert(m.id).second) {
       error = where + ": duplicate id " + m.id.hex();
       return std::nullopt;
@@ -134,11 +140,16 @@ std::optional<Membership> parse_address_book(std::string_view json_text, std::st
   return Membership(std::move(members));
 }
 
+nlohmann::json to_json(const Member& member) {
+  nlohmann::json out = {
+      {"id", member.id.hex()}, {"role", member.role}, {"endpoint", member.endpoint()}};
+  if (member.public_key) out["public_key"] = to_hex(*member.public_key);
+  return out;
+}
+
 std::string to_address_book_json(const Membership& membership) {
   nlohmann::json members = nlohmann::json::array();
-  for (const Member& m : membership.members()) {
-    members.push_back({{"id", m.id.hex()}, {"role", m.role}, {"endpoint", m.endpoint()}});
-  }
+  for (const Member& m : membership.members()) members.push_back(to_json(m));
   return nlohmann::json{{"members", members}}.dump(2) + "\n";
 }
 

@@ -2,7 +2,10 @@
 // kept sorted by id (RainTree's order). Pure data; no I/O beyond parsing a JSON text.
 //
 // Address book JSON (the file raintree-node reads with --address-book):
-//   {"members": [{"id": "<64 hex>", "role": "validator", "endpoint": "127.0.0.1:40001"}, ...]}
+//   {"members": [{"id": "<64 hex>", "role": "validator", "endpoint": "127.0.0.1:40001",
+//                 "public_key": "<64 hex>"}, ...]}
+// public_key (the member's Ed25519 key, from which its id is derived) is what TLS links pin;
+// it may be missing only in a cluster that runs --insecure.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "util/ids.hpp"
 
 namespace rt::protocol {
@@ -22,6 +27,7 @@ struct Member {
   std::string role = "validator";
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+  std::optional<PublicKey> public_key;
 
   std::string endpoint() const { return host + ":" + std::to_string(port); }
 };
@@ -54,6 +60,8 @@ using MembershipPtr = std::shared_ptr<const Membership>;
 // names the offending member and field.
 std::optional<Membership> parse_address_book(std::string_view json_text, std::string& error);
 std::string to_address_book_json(const Membership& membership);
+// One member as an address book entry.
+nlohmann::json to_json(const Member& member);
 
 // "host:port" -> parts; false on anything else (port 1..65535).
 bool parse_endpoint(std::string_view text, std::string& host, std::uint16_t& port);

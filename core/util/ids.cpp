@@ -14,27 +14,46 @@ int hex_value(char c) {
 
 constexpr char kDigits[] = "0123456789abcdef";
 
-}  // namespace
-
-std::optional<NodeId> NodeId::from_hex(std::string_view hex) {
-  if (hex.size() != 2 * kSize) return std::nullopt;
-  Bytes bytes{};
-  for (std::size_t i = 0; i < kSize; ++i) {
+// 32 bytes from exactly 64 hex characters.
+std::optional<std::array<std::uint8_t, 32>> bytes_from_hex(std::string_view hex) {
+  std::array<std::uint8_t, 32> bytes{};
+  if (hex.size() != 2 * bytes.size()) return std::nullopt;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
     const int hi = hex_value(hex[2 * i]);
     const int lo = hex_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     bytes[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
-  return NodeId(bytes);
+  return bytes;
+}
+
+std::string bytes_to_hex(const std::array<std::uint8_t, 32>& bytes) {
+  std::string out(2 * bytes.size(), '0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    out[2 * i] = kDigits[bytes[i] >> 4];
+    out[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<NodeId> NodeId::from_hex(std::string_view hex) {
+  const auto bytes = bytes_from_hex(hex);
+  if (!bytes) return std::nullopt;
+  return NodeId(*bytes);
 }
 
 std::string NodeId::hex() const {
-  std::string out(2 * kSize, '0');
-  for (std::size_t i = 0; i < kSize; ++i) {
-    out[2 * i] = kDigits[bytes_[i] >> 4];
-    out[2 * i + 1] = kDigits[bytes_[i] & 0xf];
-  }
-  return out;
+  return bytes_to_hex(bytes_);
+}
+
+std::string to_hex(const PublicKey& key) {
+  return bytes_to_hex(key);
+}
+
+std::optional<PublicKey> public_key_from_hex(std::string_view hex) {
+  return bytes_from_hex(hex);
 }
 
 bool NodeId::is_zero() const {

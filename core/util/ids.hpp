@@ -36,6 +36,14 @@ class NodeId {
   Bytes bytes_{};
 };
 
+// An Ed25519 public key, the root of a node's identity (crypto/node_key.hpp derives the node
+// id from it; the address book pins it).
+using PublicKey = std::array<std::uint8_t, 32>;
+
+std::string to_hex(const PublicKey& key);  // 64 lowercase hex characters
+// Exactly 64 hex characters (either case); nullopt otherwise.
+std::optional<PublicKey> public_key_from_hex(std::string_view hex);
+
 // A broadcast's identity, chosen at random by the originator. Strong so that it cannot be
 // mixed up with counts, sizes or timestamps.
 struct MessageId {

@@ -47,11 +47,11 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Process>> nodes;
   for (int i = 0; i < n; ++i) {
     nodes.push_back(std::make_unique<Process>(
-        std::vector<std::string>{rt::test::node_binary(), "--id", id_of(i + 1), "--listen",
-                                 "127.0.0.1:" + std::to_string(ports[3 * i]), "--address-book",
-                                 book.string(), "--control", std::to_string(ports[3 * i + 1]),
-                                 "--token", "t", "--metrics", std::to_string(ports[3 * i + 2]),
-                                 "--mode", "random", "--log-level", "warn"},
+        std::vector<std::string>{
+            rt::test::node_binary(), "--id", id_of(i + 1), "--insecure", "--listen",
+            "127.0.0.1:" + std::to_string(ports[3 * i]), "--address-book", book.string(),
+            "--control", std::to_string(ports[3 * i + 1]), "--token", "t", "--metrics",
+            std::to_string(ports[3 * i + 2]), "--mode", "random", "--log-level", "warn"},
         dir.path() / ("node" + std::to_string(i + 1) + ".log")));
   }
   for (auto& node : nodes) {

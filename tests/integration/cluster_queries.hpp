@@ -105,6 +105,18 @@ inline std::map<int, int> full_mesh(const ClusterInfo& info, const std::set<int>
   return want;
 }
 
+// Node n's log names `text` within 3 s (polled: the line may still be on its way).
+inline bool logged(const NodeInfo& n, const std::string& text) {
+  return eventually(
+      [&] {
+        std::ifstream in(n.log);
+        std::stringstream all;
+        all << in.rdbuf();
+        return all.str().find(text) != std::string::npos;
+      },
+      milliseconds(3000));
+}
+
 inline std::set<int> ranks_but(int nodes, const std::set<int>& left_out) {
   std::set<int> out;
   for (int r = 1; r <= nodes; ++r) {

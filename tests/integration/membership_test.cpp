@@ -73,6 +73,17 @@ TEST(Membership, LeaveAndJoinThroughTheControlChannel) {
           .value("ok", true));
   EXPECT_FALSE(nodes.ask(1, {{"cmd", "join"}, {"id", leaver.id.hex()}, {"endpoint", leaver.listen}})
                    .value("ok", true));  // already a member
+  // TLS links: a member needs the key its id derives from.
+  const json keyless =
+      nodes.ask(1, {{"cmd", "join"}, {"id", std::string(64, 'a')}, {"endpoint", "127.0.0.1:9"}});
+  EXPECT_FALSE(keyless.value("ok", true));
+  EXPECT_NE(keyless.value("error", "").find("public_key"), std::string::npos) << keyless.dump();
+  const json wrong_key = nodes.ask(1, {{"cmd", "join"},
+                                       {"id", std::string(64, 'a')},
+                                       {"endpoint", "127.0.0.1:9"},
+                                       {"public_key", to_hex(*leaver.public_key)}});
+  EXPECT_FALSE(wrong_key.value("ok", true));
+  EXPECT_NE(wrong_key.value("error", "").find("derives id"), std::string::npos) << wrong_key.dump();
 
   for (int r : stayers) {
     const json answer = nodes.ask(r, {{"cmd", "leave"}, {"id", leaver.id.hex()}});
@@ -92,7 +103,8 @@ TEST(Membership, LeaveAndJoinThroughTheControlChannel) {
     const json answer = nodes.ask(r, {{"cmd", "join"},
                                       {"id", leaver.id.hex()},
                                       {"role", leaver.role},
-                                      {"endpoint", leaver.listen}});
+                                      {"endpoint", leaver.listen},
+                                      {"public_key", to_hex(*leaver.public_key)}});
     ASSERT_TRUE(answer.value("ok", false)) << answer.dump();
   }
   ASSERT_TRUE(eventually(

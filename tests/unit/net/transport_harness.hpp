@@ -33,6 +33,11 @@ inline wire::SharedBytes gossip_frame(std::uint64_t seq, std::size_t payload_siz
   return wire::encode_shared(g);
 }
 
+// The sequence number gossip_frame put in a received frame.
+inline std::uint64_t gossip_seq(const wire::Message& m) {
+  return std::get<wire::Gossip>(m).id.value;
+}
+
 struct Recorded {
   struct Drop {
     NodeId to;

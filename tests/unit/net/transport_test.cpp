@@ -79,10 +79,6 @@ std::vector<std::uint8_t> hello_bytes(const NodeId& id) {
   return wire::encode_frame(hello);
 }
 
-std::uint64_t gossip_seq(const wire::Message& m) {
-  return std::get<wire::Gossip>(m).id.value;
-}
-
 TEST(Transport, TwoNodesDeliverFramesInOrderBothWays) {
   TestNode a(make_id(1)), b(make_id(2));
   a.start({a.address(), b.address()});

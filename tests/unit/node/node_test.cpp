@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "crypto/node_key.hpp"
 #include "unit/node/node_cluster.hpp"
 
 namespace rt::test {
@@ -42,8 +43,27 @@ TEST(NodeProcess, BadFlagsExitWithCode2AndAOneLineError) {
   TempDir scratch;
   const fs::path bad_book = scratch.path() / "bad.json";
   std::ofstream(bad_book) << R"({"members": [{"id": "xyz"}]})";
+  auto secure = cluster.args(1);
+  secure.erase(std::find(secure.begin(), secure.end(), "--insecure"));
+  std::string why;
+  const auto key = crypto::NodeKey::generate(why);
+  ASSERT_TRUE(key) << why;
+  const fs::path key_file = scratch.path() / "node.key";
+  ASSERT_TRUE(key->save(key_file, why)) << why;
+  const fs::path not_a_key = scratch.path() / "not.key";
+  std::ofstream(not_a_key) << "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  auto with_key = [&](const fs::path& file) {
+    auto a = secure;
+    a.push_back("--key");
+    a.push_back(file.string());
+    return a;
+  };
   const std::vector<Case> cases = {
-      {missing_id, "--id is required"},
+      {missing_id, "--insecure without --key needs --id"},
+      {secure, "--key FILE is required"},
+      {with_key(scratch.path() / "missing.key"), "cannot read the key file"},
+      {with_key(not_a_key), "bad key file"},
+      {with_key(key_file), "is not the id of the key"},
       {with("--id", "abc"), "--id must be 64 hex characters"},
       {with("--id", id_hex(7)), "is not in the address book"},
       {with("--listen", "127.0.0.1"), "--listen must be HOST:PORT"},
