@@ -49,7 +49,7 @@ Probe probe(const NodeInfo& n) {
            (state == rt::cluster::ProcessState::gone || state == rt::cluster::ProcessState::zombie);
   if (p.stopped) return p;  // a stopped node cannot answer: do not spend the timeout on it
   std::string error;
-  auto client = ControlClient::connect(n.control, n.token, kTimeout, error);
+  auto client = ControlClient::connect(n, kTimeout, error);
   if (!client) return p;
   auto status = client->request({{"cmd", "status"}}, kTimeout, error);
   if (!status || !status->value("ok", false)) return p;
@@ -143,7 +143,7 @@ void attach_broadcast(const ClusterInfo& info, const BroadcastArgs& a) {
          2);
   }
   std::string error;
-  auto client = ControlClient::connect(n->control, n->token, kTimeout, error);
+  auto client = ControlClient::connect(*n, kTimeout, error);
   if (!client) fail("rank " + std::to_string(a.origin) + " (" + n->control + "): " + error);
   for (int i = 0; i < a.count; ++i) {
     const json command = {{"cmd", "broadcast"}, {"size", a.size}, {"group", a.group}};

@@ -50,6 +50,7 @@ struct UpArgs {
   std::string log_level = "info";
   std::string byzantine;
   bool insecure = false;
+  std::string control_host = "127.0.0.1";
 };
 
 void cluster_up(const UpArgs& a) {
@@ -75,6 +76,7 @@ void cluster_up(const UpArgs& a) {
   o.node_binary = a.node_binary;
   o.log_level = a.log_level;
   o.insecure = a.insecure;
+  o.control_host = a.control_host;
   std::string why;
   const auto byzantine = rt::cluster::parse_ranks(a.byzantine, a.nodes, why);
   if (!byzantine) fail("--byzantine: " + why, 2);
@@ -153,6 +155,10 @@ void add_cluster(CLI::App& app) {
                  "RANKS that serve corrupted artifact bodies (advert mode), e.g. 2,5");
   up->add_option("--node-binary", up_args->node_binary, "raintree-node to start");
   up->add_flag("--insecure", up_args->insecure, rt::lab::kInsecureHelp);
+  up->add_option("--control-host", up_args->control_host,
+                 "Address of the nodes' control channels: loopback, or any other address of this "
+                 "machine, served over TLS 1.3 with each node's key (not with --insecure)")
+      ->capture_default_str();
   up->add_option("--log-level", up_args->log_level, "Node log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();

@@ -60,7 +60,12 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "peer endpoint HOST:PORT (must match the address book)")
       ->required();
   app.add_option("--address-book", book_path, "address book JSON file")->required();
-  app.add_option("--control", control, "control channel port on 127.0.0.1")->required();
+  std::string control_host = "127.0.0.1";
+  app.add_option("--control", control, "control channel port")->required();
+  app.add_option("--control-host", control_host,
+                 "control channel address; anything but loopback serves TLS 1.3 with the "
+                 "node's key (needs --key, not --insecure)")
+      ->capture_default_str();
   app.add_option("--token", token, "control channel token")->required();
   app.add_option("--metrics", metrics, "Prometheus /metrics port on 127.0.0.1")->required();
   app.add_option("--mode", mode, "protocol: pocket, raintree, random or advert")
@@ -126,6 +131,7 @@ int main(int argc, char** argv) {
   if (!rt::protocol::parse_endpoint(listen, config.listen_host, config.listen_port)) {
     return usage_error("--listen must be HOST:PORT, got \"" + listen + "\"");
   }
+  config.control_host = control_host;
   if (!parse_port(control, config.control_port)) {
     return usage_error("--control must be a port number 1..65535, got \"" + control + "\"");
   }

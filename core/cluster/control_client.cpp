@@ -1,8 +1,12 @@
 #include "cluster/control_client.hpp"
 
+#include <poll.h>
+
 #include <array>
 #include <boost/asio.hpp>
 
+#include "crypto/byte_stream.hpp"
+#include "crypto/tls_context.hpp"
 #include "wire/codec.hpp"
 
 namespace rt::cluster {
@@ -21,7 +25,9 @@ constexpr std::size_t kMaxBufferedBatches = 1024;
 
 struct ControlClient::Impl {
   asio::io_context io;
-  tcp::socket socket{io};
+  std::shared_ptr<asio::ssl::context> tls;  // before the stream: it must outlive it
+  std::optional<crypto::ByteStream> stream;
+  tcp::socket& socket() { return stream->socket(); }
   std::vector<std::uint8_t> in;  // received bytes not decoded yet
   std::deque<wire::EventBatch> events;
   std::uint32_t next_id = 1;
@@ -31,8 +37,7 @@ struct ControlClient::Impl {
 
   void fail(std::string reason) {
     if (failure.empty()) failure = std::move(reason);
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream->close();
   }
 
   // Runs the io_context until `done` or the deadline; on timeout cancels the outstanding
@@ -44,7 +49,7 @@ struct ControlClient::Impl {
     }
     if (done) return true;
     boost::system::error_code ignored;
-    socket.cancel(ignored);
+    socket().cancel(ignored);
     io.restart();
     while (!done) {
       if (io.run_one() == 0) break;
@@ -56,7 +61,7 @@ struct ControlClient::Impl {
     const wire::Bytes frame = wire::encode_frame(message);
     bool done = false;
     boost::system::error_code ec;
-    asio::async_write(socket, asio::buffer(frame), [&](boost::system::error_code e, std::size_t) {
+    asio::async_write(*stream, asio::buffer(frame), [&](boost::system::error_code e, std::size_t) {
       ec = e;
       done = true;
     });
@@ -72,20 +77,32 @@ struct ControlClient::Impl {
     return true;
   }
 
+  bool readable_now() {
+    pollfd p{static_cast<int>(socket().native_handle()), POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
+  }
+
   // Pulls more bytes into `in`. Zero timeout: only what is already readable.
   Read fill(Clock::time_point deadline, bool nonblocking) {
     std::array<std::uint8_t, 65536> chunk;
     boost::system::error_code ec;
     std::size_t n = 0;
+    if (nonblocking && stream->secure()) {
+      // Nothing decrypted waiting and nothing on the socket: nothing to take now. Otherwise
+      // read as below, briefly (the rest of a record that has begun arrives at once).
+      if (!SSL_has_pending(stream->native_tls()) && !readable_now()) return Read::timeout;
+      nonblocking = false;
+      deadline = Clock::now() + std::chrono::milliseconds(200);
+    }
     if (nonblocking) {
-      socket.non_blocking(true, ec);
-      n = socket.read_some(asio::buffer(chunk), ec);
+      socket().non_blocking(true, ec);
+      n = socket().read_some(asio::buffer(chunk), ec);
       boost::system::error_code ignored;
-      socket.non_blocking(false, ignored);
+      socket().non_blocking(false, ignored);
       if (ec == asio::error::would_block || ec == asio::error::try_again) return Read::timeout;
     } else {
       bool done = false;
-      socket.async_read_some(asio::buffer(chunk), [&](boost::system::error_code e, std::size_t k) {
+      stream->async_read_some(asio::buffer(chunk), [&](boost::system::error_code e, std::size_t k) {
         ec = e;
         n = k;
         done = true;
@@ -167,7 +184,8 @@ ControlClient::~ControlClient() = default;
 
 std::unique_ptr<ControlClient> ControlClient::connect(const std::string& endpoint,
                                                       const std::string& token, Duration timeout,
-                                                      std::string& error) {
+                                                      std::string& error,
+                                                      const std::optional<PublicKey>& node_key) {
   const auto deadline = Clock::now() + timeout;
   const auto colon = endpoint.rfind(':');
   if (colon == std::string::npos) {
@@ -175,6 +193,19 @@ std::unique_ptr<ControlClient> ControlClient::connect(const std::string& endpoin
     return nullptr;
   }
   auto impl = std::make_unique<Impl>();
+  if (!crypto::is_loopback_host(endpoint.substr(0, colon))) {
+    if (!node_key) {
+      error = endpoint +
+              " is not on loopback: its control channel runs TLS, and there is no "
+              "public key of the node to pin (cluster.json \"public_key\")";
+      return nullptr;
+    }
+    impl->tls = crypto::make_client_tls_context(error);
+    if (!impl->tls) return nullptr;
+    impl->stream.emplace(tcp::socket(impl->io), *impl->tls);
+  } else {
+    impl->stream.emplace(tcp::socket(impl->io));
+  }
   boost::system::error_code ec;
   tcp::resolver resolver(impl->io);
   const auto results = resolver.resolve(endpoint.substr(0, colon), endpoint.substr(colon + 1),
@@ -184,7 +215,7 @@ std::unique_ptr<ControlClient> ControlClient::connect(const std::string& endpoin
     return nullptr;
   }
   bool done = false;
-  asio::async_connect(impl->socket, results,
+  asio::async_connect(impl->socket(), results,
                       [&](boost::system::error_code e, const tcp::endpoint&) {
                         ec = e;
                         done = true;
@@ -197,7 +228,25 @@ std::unique_ptr<ControlClient> ControlClient::connect(const std::string& endpoin
     error = "cannot connect to " + endpoint + ": " + ec.message();
     return nullptr;
   }
-  impl->socket.set_option(tcp::no_delay(true), ec);
+  impl->socket().set_option(tcp::no_delay(true), ec);
+  if (impl->stream->secure()) {
+    done = false;
+    impl->stream->async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) {
+      ec = e;
+      done = true;
+    });
+    if (!impl->run_until(done, deadline) || ec) {
+      error = endpoint + ": TLS handshake " + (ec ? "failed: " + ec.message() : "timed out");
+      return nullptr;
+    }
+    const auto presented = impl->stream->peer_key();
+    if (presented != node_key) {
+      error = endpoint + ": the node presented " +
+              (presented ? "key " + to_hex(*presented).substr(0, 8) : std::string("no key")) +
+              ", not the pinned key " + to_hex(*node_key).substr(0, 8);
+      return nullptr;
+    }
+  }
   if (!impl->write_frame(wire::ControlHello{token}, deadline)) {
     error = endpoint + ": " + impl->failure;
     return nullptr;
@@ -296,11 +345,12 @@ std::optional<wire::EventBatch> ControlClient::next_events(Duration timeout, std
 }
 
 bool ControlClient::connected() const {
-  return impl_->failure.empty() && impl_->socket.is_open();
+  return impl_->failure.empty() && impl_->socket().is_open();
 }
 
 int ControlClient::native_handle() const {
-  return impl_->socket.is_open() ? static_cast<int>(impl_->socket.native_handle()) : -1;
+  auto& socket = impl_->socket();
+  return socket.is_open() ? static_cast<int>(socket.native_handle()) : -1;
 }
 
 const std::string& ControlClient::failure() const {

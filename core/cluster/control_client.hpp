@@ -1,5 +1,6 @@
 // A blocking client of one node's control channel (docs/control-protocol.md). Every call
-// has a timeout. One instance is used from one thread at a time.
+// has a timeout. One instance is used from one thread at a time. A node on loopback is reached
+// in plaintext; anywhere else over TLS 1.3, pinning the node's key.
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster/cluster_info.hpp"
 #include "wire/messages.hpp"
 
 namespace rt::cluster {
@@ -18,11 +20,18 @@ class ControlClient {
  public:
   using Duration = std::chrono::milliseconds;
 
-  // Connects to "host:port" and authenticates with the token. nullptr and a reason on failure
-  // (refused, timed out, wrong token).
+  // Connects to "host:port" and authenticates with the token. Off loopback the channel is TLS
+  // and the node must present `node_key`. nullptr and a reason on failure (refused, timed out,
+  // wrong token, no key to pin, another key).
   static std::unique_ptr<ControlClient> connect(const std::string& endpoint,
                                                 const std::string& token, Duration timeout,
-                                                std::string& error);
+                                                std::string& error,
+                                                const std::optional<PublicKey>& node_key = {});
+  // The same for a node of cluster.json (its control endpoint, token and public key).
+  static std::unique_ptr<ControlClient> connect(const NodeInfo& node, Duration timeout,
+                                                std::string& error) {
+    return connect(node.control, node.token, timeout, error, node.public_key);
+  }
   ~ControlClient();
 
   // Sends {"cmd": ..., ...} and waits for its response. Returns the response document (which
@@ -42,8 +51,8 @@ class ControlClient {
 
   bool connected() const;
   // The socket's file descriptor, for waiting on several clients with poll(2); -1 when closed.
-  // Bytes may already sit decoded in the client: call next_events(Duration(0)) until it
-  // returns nothing before waiting on the descriptor.
+  // Bytes may already sit decoded in the client (or, with TLS, decrypted in OpenSSL): call
+  // next_events(Duration(0)) until it returns nothing before waiting on the descriptor.
   int native_handle() const;
   // Why the channel broke (empty while connected).
   const std::string& failure() const;

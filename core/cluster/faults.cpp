@@ -93,7 +93,7 @@ std::optional<json> FaultController::ask(int rank, const json& command, std::str
   // A cached connection may be stale (the node restarted meanwhile): one fresh retry.
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!client || !client->connected()) {
-      client = ControlClient::connect(n.control, n.token, options_.request_timeout, error);
+      client = ControlClient::connect(n, options_.request_timeout, error);
       if (!client) break;
     }
     auto answer = client->request(command, options_.request_timeout, error);

@@ -63,7 +63,7 @@ bool FaultController::restart(const std::vector<int>& ranks, std::string& messag
     }
     // Not ours here, but maybe alive elsewhere: its control channel tells.
     std::string why;
-    if (auto client = ControlClient::connect(n.control, n.token, milliseconds(500), why)) {
+    if (auto client = ControlClient::connect(n, milliseconds(500), why)) {
       message = name + " is running (it answers on " + n.control +
                 "; its process is not on this machine); kill it first";
       return false;
@@ -107,7 +107,7 @@ bool FaultController::restart_one(int rank, std::string& message) {
       exit_status = reap_child(pid);
       if (exit_status || !process_alive(pid)) break;
       std::string why;
-      if (auto client = ControlClient::connect(n.control, n.token, milliseconds(300), why)) {
+      if (auto client = ControlClient::connect(n, milliseconds(300), why)) {
         const auto status = client->request({{"cmd", "status"}}, milliseconds(1000), why);
         answered = status && status->value("ok", false) && status->value("id", "") == n.id.hex();
       }

@@ -102,6 +102,7 @@ std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& in
                                    "--listen",       n.listen,
                                    "--address-book", info.address_book.string(),
                                    "--control",      std::to_string(port_of(n.control)),
+                                   "--control-host", o.control_host,
                                    "--token",        n.token,
                                    "--metrics",      std::to_string(port_of(n.metrics)),
                                    "--mode",         o.mode,
@@ -145,7 +146,7 @@ Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo&
     n.public_key = (*keys)[i].public_key();
     n.role = o.roles.empty() ? "validator" : o.roles[i % o.roles.size()];
     n.listen = "127.0.0.1:" + std::to_string(ports[3 * i]);
-    n.control = "127.0.0.1:" + std::to_string(ports[3 * i + 1]);
+    n.control = o.control_host + ":" + std::to_string(ports[3 * i + 1]);
     n.metrics = "127.0.0.1:" + std::to_string(ports[3 * i + 2]);
     n.token = random_token(rng);
     n.log = (o.dir / ("node-" + std::to_string(n.rank) + ".log")).string();
@@ -199,7 +200,7 @@ Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo&
         return clash ? Attempt::port_clash : Attempt::failed;
       }
       std::string why;
-      auto client = ControlClient::connect(n.control, n.token, milliseconds(500), why);
+      auto client = ControlClient::connect(n, milliseconds(500), why);
       if (!client) continue;
       const auto answer = client->request({{"cmd", "status"}}, milliseconds(1000), why);
       if (!answer || !answer->value("ok", false)) continue;
@@ -298,7 +299,7 @@ std::vector<NodeStatus> cluster_status(const ClusterInfo& cluster, milliseconds 
       // A stopped node cannot answer; do not spend the timeout on it.
       if (s.process_alive && !s.stopped) {
         std::string why;
-        auto client = ControlClient::connect(n.control, n.token, timeout, why);
+        auto client = ControlClient::connect(n, timeout, why);
         if (client) {
           auto answer = client->request({{"cmd", "status"}}, timeout, why);
           if (answer && answer->value("ok", false)) {
@@ -339,7 +340,7 @@ bool stop_cluster(const ClusterInfo& given, std::string& error) {
     if (process_state(n.pid) == ProcessState::stopped) continue;
     asks.push_back(std::async(std::launch::async, [n] {
       std::string why;
-      auto client = ControlClient::connect(n.control, n.token, milliseconds(1000), why);
+      auto client = ControlClient::connect(n, milliseconds(1000), why);
       if (client) client->request({{"cmd", "shutdown"}}, milliseconds(1000), why);
     }));
   }

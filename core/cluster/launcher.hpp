@@ -25,6 +25,9 @@ struct LaunchOptions {
   // Plaintext peer links (raintree-node --insecure), for packet captures. Keys are generated
   // either way, so that ids keep deriving from them.
   bool insecure = false;
+  // Where the control channels listen: loopback by default; any other address is served over
+  // TLS with each node's key (clients pin it from cluster.json).
+  std::string control_host = "127.0.0.1";
   std::vector<std::string> extra_node_args;
   std::vector<int> byzantine;   // ranks started with --byzantine (advert mode)
   std::string advert_priority;  // --advert-priority for every node (advert mode); empty: default

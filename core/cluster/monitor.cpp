@@ -162,9 +162,9 @@ struct ClusterMonitor::Impl {
     const NodeInfo& n = *w.info;
     if (n.pid > 0 && process_state(n.pid) == ProcessState::stopped) return;
     std::string why;
-    auto events_client = ControlClient::connect(n.control, n.token, kConnectTimeout, why);
+    auto events_client = ControlClient::connect(n, kConnectTimeout, why);
     auto poller =
-        events_client ? ControlClient::connect(n.control, n.token, kConnectTimeout, why) : nullptr;
+        events_client ? ControlClient::connect(n, kConnectTimeout, why) : nullptr;
     std::optional<json> status;
     if (poller) status = poller->request({{"cmd", "status"}}, kRequestTimeout, why);
     const int pid = status ? status->value("pid", 0) : 0;

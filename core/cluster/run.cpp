@@ -390,7 +390,7 @@ std::optional<telemetry::Report> run_cluster(const RunOptions& o, std::string& e
 
   Session s{o, guard, {}, std::vector<std::string>(cluster->nodes.size())};
   for (const NodeInfo& n : cluster->nodes) {
-    auto client = ControlClient::connect(n.control, n.token, kRequestTimeout, error);
+    auto client = ControlClient::connect(n, kRequestTimeout, error);
     if (!client) {
       error = "rank " + std::to_string(n.rank) + ": " + error;
       return std::nullopt;

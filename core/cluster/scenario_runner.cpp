@@ -283,7 +283,7 @@ class Runner {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!client || !client->connected()) {
         const NodeInfo* n = cluster_->by_rank(rank);
-        client = ControlClient::connect(n->control, n->token, kRequestTimeout, error);
+        client = ControlClient::connect(*n, kRequestTimeout, error);
         if (!client) return std::nullopt;
       }
       auto answer = client->request(command, kRequestTimeout, error);

@@ -96,4 +96,11 @@ std::optional<PublicKey> peer_public_key(SSL* ssl) {
   return raw_public_key(X509_get0_pubkey(cert.get()));
 }
 
+bool is_loopback_host(std::string_view host) {
+  if (host == "localhost") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(std::string(host), ec);
+  return !ec && address.is_loopback();
+}
+
 }  // namespace rt::crypto

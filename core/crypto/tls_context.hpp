@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "crypto/node_key.hpp"
 
@@ -39,5 +40,9 @@ std::shared_ptr<ssl::context> make_client_tls_context(std::string& error);
 
 // The Ed25519 key of the certificate the peer presented on an established connection.
 std::optional<PublicKey> peer_public_key(SSL* ssl);
+
+// 127.0.0.0/8, ::1 and "localhost": connections that stay on this machine, the only ones where
+// the control channel (and its token) may go without TLS.
+bool is_loopback_host(std::string_view host);
 
 }  // namespace rt::crypto

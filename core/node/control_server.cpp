@@ -51,32 +51,34 @@ void ControlServer::start() {
 }
 
 void ControlServer::do_accept() {
-  acceptor_.async_accept(
-      [self = shared_from_this()](const boost::system::error_code& ec, tcp::socket socket) {
-        if (self->stopped_ || ec == asio::error::operation_aborted) return;
-        if (ec) {
-          // E.g. out of file descriptors: retry shortly instead of spinning.
-          RT_LOG(warn, kLog, "accept failed: " + ec.message());
-          net::retry_accept_later(self->accept_retry_, [self] {
-            if (!self->stopped_) self->do_accept();
-          });
-          return;
-        }
-        if (self->sessions_ >= self->config_.max_sessions) {
-          boost::system::error_code ignored;
-          RT_LOG(warn, kLog,
-                 "refused control connection from " +
-                     endpoint_string(socket.remote_endpoint(ignored)) + ": too many sessions");
-          socket.close(ignored);
-        } else {
-          ++self->sessions_;
-          auto session = std::make_shared<ControlSession>(self, std::move(socket));
-          std::erase_if(self->all_, [](const auto& weak) { return weak.expired(); });
-          self->all_.push_back(session);
-          session->start();
-        }
-        self->do_accept();
+  acceptor_.async_accept([self = shared_from_this()](const boost::system::error_code& ec,
+                                                     tcp::socket socket) {
+    if (self->stopped_ || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // E.g. out of file descriptors: retry shortly instead of spinning.
+      RT_LOG(warn, kLog, "accept failed: " + ec.message());
+      net::retry_accept_later(self->accept_retry_, [self] {
+        if (!self->stopped_) self->do_accept();
       });
+      return;
+    }
+    if (self->sessions_ >= self->config_.max_sessions) {
+      boost::system::error_code ignored;
+      RT_LOG(warn, kLog,
+             "refused control connection from " + endpoint_string(socket.remote_endpoint(ignored)) +
+                 ": too many sessions");
+      socket.close(ignored);
+    } else {
+      ++self->sessions_;
+      auto stream = self->config_.tls ? crypto::ByteStream(std::move(socket), *self->config_.tls)
+                                      : crypto::ByteStream(std::move(socket));
+      auto session = std::make_shared<ControlSession>(self, std::move(stream));
+      std::erase_if(self->all_, [](const auto& weak) { return weak.expired(); });
+      self->all_.push_back(session);
+      session->start();
+    }
+    self->do_accept();
+  });
 }
 
 bool ControlServer::token_matches(const std::string& token) const {
@@ -155,12 +157,12 @@ void ControlServer::stop() {
 
 // ---- ControlSession -----------------------------------------------------------------------
 
-ControlSession::ControlSession(std::shared_ptr<ControlServer> server, tcp::socket socket)
-    : server_(std::move(server)), socket_(std::move(socket)), hello_timer_(socket_.get_executor()) {
+ControlSession::ControlSession(std::shared_ptr<ControlServer> server, crypto::ByteStream stream)
+    : server_(std::move(server)), stream_(std::move(stream)), hello_timer_(stream_.get_executor()) {
   boost::system::error_code ec;
-  const auto remote = socket_.remote_endpoint(ec);
+  const auto remote = stream_.socket().remote_endpoint(ec);
   remote_ = ec ? std::string("?") : endpoint_string(remote);
-  socket_.set_option(tcp::no_delay(true), ec);
+  stream_.socket().set_option(tcp::no_delay(true), ec);
 }
 
 void ControlSession::start() {
@@ -168,12 +170,19 @@ void ControlSession::start() {
   hello_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec && !self->authed_) self->fail("no ControlHello within the time limit");
   });
-  read_header();
+  if (!stream_.secure()) return read_header();
+  // The hello timer covers the TLS handshake too.
+  stream_.async_handshake(asio::ssl::stream_base::server,
+                          [self = shared_from_this()](const boost::system::error_code& ec) {
+                            if (self->closed_) return;
+                            if (ec) return self->fail("TLS handshake failed: " + ec.message());
+                            self->read_header();
+                          });
 }
 
 void ControlSession::read_header() {
   asio::async_read(
-      socket_, asio::buffer(header_),
+      stream_, asio::buffer(header_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
         if (self->closed_) return;
         if (ec) {
@@ -193,7 +202,7 @@ void ControlSession::read_header() {
 void ControlSession::read_body() {
   body_.resize(frame_header_.body_size);
   asio::async_read(
-      socket_, asio::buffer(body_),
+      stream_, asio::buffer(body_),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
         if (self->closed_) return;
         if (ec) return self->close("read failed: " + ec.message());
@@ -290,7 +299,7 @@ void ControlSession::do_write() {
   // The handler holds the frame too, so its buffer outlives the write whatever close() does.
   auto frame = out_.front().frame;
   asio::async_write(
-      socket_, asio::buffer(*frame),
+      stream_, asio::buffer(*frame),
       [self = shared_from_this(), frame](const boost::system::error_code& ec, std::size_t) {
         self->writing_ = false;
         if (self->closed_) return;
@@ -312,9 +321,7 @@ void ControlSession::close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   RT_LOG(debug, kLog, "control connection from " + remote_ + " closed: " + std::string(reason));
-  boost::system::error_code ignored;
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   hello_timer_.cancel();
   out_.clear();
   queued_batches_ = 0;

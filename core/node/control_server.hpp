@@ -1,5 +1,6 @@
-// The node's control channel (docs/control-protocol.md): loopback TCP, wire-codec frames of
-// the control type range, a token checked in constant time, JSON requests and responses, and
+// The node's control channel (docs/control-protocol.md): loopback TCP (or TLS 1.3 with the
+// node's key when bound elsewhere), wire-codec frames of the control type range, a token
+// checked in constant time, JSON requests and responses, and
 // EventBatch pushes to subscribers. One ControlSession per client connection (Beast style:
 // shared_from_this, one write in flight, a bounded queue of shared frames behind it).
 //
@@ -23,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/byte_stream.hpp"
 #include "node/control_request.hpp"
 #include "telemetry/event_ring.hpp"
 #include "wire/codec.hpp"
@@ -36,6 +38,9 @@ struct ControlServerConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: the OS picks one
   std::string token;
+  // TLS for every session (the node's certificate; clients pin its key); null: plaintext,
+  // allowed on loopback only (the Node enforces it).
+  std::shared_ptr<asio::ssl::context> tls;
   std::chrono::milliseconds hello_timeout{5000};
   std::chrono::milliseconds push_interval{20};
   std::size_t batch_max_events = 512;
@@ -105,7 +110,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   static constexpr std::size_t kMaxQueuedBatches = 8;
   static constexpr std::size_t kBatchesPerTick = 4;
 
-  ControlSession(std::shared_ptr<ControlServer> server, tcp::socket socket);
+  ControlSession(std::shared_ptr<ControlServer> server, crypto::ByteStream stream);
   void start();
   void close(std::string_view reason);
   // Queues event batches when the subscriber keeps up (called by the server's push timer).
@@ -123,7 +128,7 @@ class ControlSession : public std::enable_shared_from_this<ControlSession> {
   void fail(std::string_view reason);
 
   std::shared_ptr<ControlServer> server_;
-  tcp::socket socket_;
+  crypto::ByteStream stream_;
   std::string remote_;
   asio::steady_timer hello_timer_;
   bool closed_ = false;

@@ -127,6 +127,22 @@ bool Node::start(std::string& error) {
   control.host = config_.control_host;
   control.port = config_.control_port;
   control.token = config_.token;
+  // Loopback: plaintext, only local users reach it. Anywhere else the token would cross a
+  // network: TLS with the node's key, which clients pin (cluster.json "public_key").
+  if (!crypto::is_loopback_host(config_.control_host)) {
+    if (!config_.key) {
+      error = "the control channel on " + config_.control_host +
+              " (not loopback) needs TLS, which needs the node's key (--key, without --insecure)";
+      stop();
+      return false;
+    }
+    control.tls =
+        crypto::make_node_tls_context(*config_.key, crypto::PeerCertificate::not_required, error);
+    if (!control.tls) {
+      stop();
+      return false;
+    }
+  }
   nlohmann::json hello = {{"id", config_.id.hex()}, {"mode", config_.mode}};
   control_ = ControlServer::create(
       io_, control, events_, hello,

@@ -40,7 +40,7 @@ std::optional<rt::cluster::NodeFaults> faultsOf(const rt::cluster::NodeInfo& nod
   using std::chrono::milliseconds;
   std::string error;
   auto client =
-      rt::cluster::ControlClient::connect(node.control, node.token, milliseconds(2000), error);
+      rt::cluster::ControlClient::connect(node, milliseconds(2000), error);
   if (!client) return std::nullopt;
   const auto status = client->request({{"cmd", "status"}}, milliseconds(3000), error);
   if (!status || !status->value("ok", false)) return std::nullopt;

@@ -33,7 +33,7 @@ inline std::optional<ClusterInfo> launch(const fs::path& dir, int nodes, std::st
 // A fresh connection per request: nodes restart and stop under these tests.
 inline std::optional<json> ask(const NodeInfo& n, const json& command) {
   std::string error;
-  auto client = ControlClient::connect(n.control, n.token, milliseconds(2000), error);
+  auto client = ControlClient::connect(n, milliseconds(2000), error);
   if (!client) return std::nullopt;
   auto answer = client->request(command, milliseconds(3000), error);
   if (!answer || !answer->value("ok", false)) return std::nullopt;

@@ -34,7 +34,7 @@ struct Clients {
   explicit Clients(const ClusterInfo& info) {
     for (const auto& n : info.nodes) {
       std::string error;
-      by_rank.push_back(ControlClient::connect(n.control, n.token, milliseconds(3000), error));
+      by_rank.push_back(ControlClient::connect(n, milliseconds(3000), error));
       EXPECT_TRUE(by_rank.back()) << "rank " << n.rank << ": " << error;
     }
   }

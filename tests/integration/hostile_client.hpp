@@ -48,8 +48,9 @@ class RawPeer {
   }
   ~RawPeer() { close(); }
 
-  // Connects to 127.0.0.1:port from `source`; the socket is then non-blocking.
-  static RawPeer connect(std::uint16_t port, const char* source = kHostileSource) {
+  // Connects to destination:port from `source`; the socket is then non-blocking.
+  static RawPeer connect(std::uint16_t port, const char* source = kHostileSource,
+                         const char* destination = "127.0.0.1") {
     RawPeer peer;
     peer.fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (peer.fd_ < 0) return peer;
@@ -59,7 +60,7 @@ class RawPeer {
     sockaddr_in remote{};
     remote.sin_family = AF_INET;
     remote.sin_port = htons(port);
-    remote.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::inet_pton(AF_INET, destination, &remote.sin_addr);
     if (::bind(peer.fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0 ||
         ::connect(peer.fd_, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
       peer.close();

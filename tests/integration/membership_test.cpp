@@ -18,7 +18,7 @@ class Nodes {
   explicit Nodes(const cluster::ClusterInfo& info) : info_(info) {
     for (const auto& n : info.nodes) {
       std::string error;
-      clients_.push_back(ControlClient::connect(n.control, n.token, milliseconds(3000), error));
+      clients_.push_back(ControlClient::connect(n, milliseconds(3000), error));
       EXPECT_TRUE(clients_.back()) << "rank " << n.rank << ": " << error;
     }
   }

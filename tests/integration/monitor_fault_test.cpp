@@ -57,7 +57,7 @@ struct Collector {
 
 bool muted(const cluster::NodeInfo& n) {
   std::string error;
-  auto client = cluster::ControlClient::connect(n.control, n.token, milliseconds(2000), error);
+  auto client = cluster::ControlClient::connect(n, milliseconds(2000), error);
   const auto status =
       client ? client->request({{"cmd", "status"}}, milliseconds(3000), error) : std::nullopt;
   return status && status->value("faults", json::object()).value("mute", false);
