@@ -1,6 +1,7 @@
 // Node-to-node throughput over loopback: two net::Transport instances (each on its own
-// io_context thread, as in raintree-node) versus plain blocking-socket TCP carrying the same
-// frames, measured in the same run. Printed figures, not pass/fail.
+// io_context thread, as in raintree-node), over mutual TLS 1.3 and over plaintext, versus plain
+// blocking-socket TCP carrying the same frames, measured in the same run. Printed figures, not
+// pass/fail.
 //
 //   bench_transport [seconds-per-case]   (default 1.5)
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "crypto/tls_context.hpp"
 #include "net/transport.hpp"
 #include "wire/codec.hpp"
 
@@ -31,6 +33,16 @@ rt::NodeId make_id(std::uint8_t fill) {
   bytes.fill(fill);
   return rt::NodeId(bytes);
 }
+
+// A node identity for the TLS case: two keys, the first with the lower id.
+struct Identities {
+  std::vector<rt::crypto::NodeKey> keys;
+  Identities() {
+    std::string error;
+    for (int i = 0; i < 2; ++i) keys.push_back(*rt::crypto::NodeKey::generate(error));
+    if (keys[1].id() < keys[0].id()) std::swap(keys[0], keys[1]);
+  }
+};
 
 rt::wire::SharedBytes make_frame(std::size_t payload) {
   rt::wire::Gossip g;
@@ -77,9 +89,15 @@ struct Endpoint {
   std::shared_ptr<rt::net::Transport> transport;
   std::thread thread;
 
-  Endpoint(rt::NodeId id) {
+  // With `key`: TLS with it; without: plaintext.
+  Endpoint(rt::NodeId id, const rt::crypto::NodeKey* key) {
     rt::net::TransportConfig config;
     config.self = id;
+    if (key) {
+      std::string error;
+      config.tls =
+          rt::crypto::make_node_tls_context(*key, rt::crypto::PeerCertificate::required, error);
+    }
     config.queue_max_frames = 1u << 20;
     config.queue_max_bytes = 512u << 20;
     config.inbound = {0, 0, 0, 0};  // raw throughput: no per-peer inbound budget
@@ -95,11 +113,18 @@ struct Endpoint {
   }
 };
 
-Result run_transport(std::size_t payload, double seconds) {
-  Endpoint a(make_id(1)), b(make_id(2));
-  const std::vector<rt::net::PeerAddress> peers = {
-      {make_id(1), "127.0.0.1", a.transport->local_port()},
-      {make_id(2), "127.0.0.1", b.transport->local_port()}};
+Result run_transport(std::size_t payload, double seconds, bool tls) {
+  const Identities identities;
+  const auto id_a = tls ? identities.keys[0].id() : make_id(1);
+  const auto id_b = tls ? identities.keys[1].id() : make_id(2);
+  Endpoint a(id_a, tls ? &identities.keys[0] : nullptr);
+  Endpoint b(id_b, tls ? &identities.keys[1] : nullptr);
+  std::vector<rt::net::PeerAddress> peers = {{id_a, "127.0.0.1", a.transport->local_port()},
+                                             {id_b, "127.0.0.1", b.transport->local_port()}};
+  if (tls) {
+    peers[0].key = identities.keys[0].public_key();
+    peers[1].key = identities.keys[1].public_key();
+  }
   asio::post(a.io, [&] { a.transport->start(peers); });
   asio::post(b.io, [&] { b.transport->start(peers); });
   while (!a.counter.up || !b.counter.up) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -116,8 +141,8 @@ Result run_transport(std::size_t payload, double seconds) {
       std::this_thread::yield();
       continue;
     }
-    asio::post(a.io, [&a, frame, chunk] {
-      for (std::uint64_t i = 0; i < chunk; ++i) a.transport->send(make_id(2), frame);
+    asio::post(a.io, [&a, id_b, frame, chunk] {
+      for (std::uint64_t i = 0; i < chunk; ++i) a.transport->send(id_b, frame);
     });
     sent += chunk;
   }
@@ -212,7 +237,8 @@ int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 1.5;
   std::printf("Loopback throughput, one direction, %.1f s per case\n", seconds);
   for (const std::size_t payload : {std::size_t{1024}, std::size_t{64 * 1024}}) {
-    print("raintree transport", payload, run_transport(payload, seconds));
+    print("transport, TLS 1.3", payload, run_transport(payload, seconds, true));
+    print("transport, plaintext", payload, run_transport(payload, seconds, false));
     print("plain blocking TCP", payload, run_plain_tcp(payload, seconds));
   }
   return 0;
