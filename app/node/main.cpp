@@ -5,6 +5,7 @@
 
 #include <boost/asio.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -66,7 +67,13 @@ int main(int argc, char** argv) {
                  "control channel address; anything but loopback serves TLS 1.3 with the "
                  "node's key (needs --key, not --insecure)")
       ->capture_default_str();
-  app.add_option("--token", token, "control channel token")->required();
+  std::string token_file;
+  auto* token_option = app.add_option(
+      "--token", token, "control channel token (visible to local users in the process list)");
+  app.add_option("--token-file", token_file,
+                 "file whose first line is the control channel token (what the lab uses: the "
+                 "token stays out of the process list)")
+      ->excludes(token_option);
   app.add_option("--metrics", metrics, "Prometheus /metrics port on 127.0.0.1")->required();
   app.add_option("--mode", mode, "protocol: pocket, raintree, random or advert")
       ->capture_default_str();
@@ -138,7 +145,15 @@ int main(int argc, char** argv) {
   if (!parse_port(metrics, config.metrics_port)) {
     return usage_error("--metrics must be a port number 1..65535, got \"" + metrics + "\"");
   }
-  if (token.empty()) return usage_error("--token must not be empty");
+  if (!token_file.empty()) {
+    std::ifstream in(token_file);
+    if (!in) return usage_error("cannot read the token file " + token_file);
+    std::getline(in, token);
+    while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+      token.pop_back();
+    if (token.empty()) return usage_error("the token file " + token_file + " is empty");
+  }
+  if (token.empty()) return usage_error("--token or --token-file is required");
   config.token = token;
   if (!rt::protocol::is_known_mode(mode)) {
     return usage_error("--mode must be pocket, raintree, random or advert, got \"" + mode + "\"");

@@ -25,6 +25,10 @@ struct NodeInfo {
   // links, and by control clients that reach the node over TLS. None in --insecure clusters.
   std::optional<PublicKey> public_key;
   std::string key_file;  // the private key's file (0600), when this machine launched the node
+
+  // What identifies the node's process on its command line: the key file's path (unique to
+  // the cluster directory and rank), or the token for nodes started with --token.
+  const std::string& process_marker() const { return key_file.empty() ? token : key_file; }
   // How the node was started, so that any process holding cluster.json can restart it with
   // the same id, ports and token. Empty in files written before restart existed.
   std::string binary;

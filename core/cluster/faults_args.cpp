@@ -12,7 +12,7 @@ namespace rt::cluster {
 using nlohmann::json;
 
 bool process_here(const NodeInfo& n) {
-  return n.pid > 0 && process_has_argument(n.pid, n.token);
+  return n.pid > 0 && process_has_argument(n.pid, n.process_marker());
 }
 
 std::string describe_ranks(const std::vector<int>& ranks) {

@@ -35,8 +35,9 @@ std::optional<std::vector<crypto::NodeKey>> generate_keys(int count, std::string
   return keys;
 }
 
-// DIR/keys/node-<rank>.key, the directory 0700 and each file 0600: a node's private key is
-// its identity on every link.
+// DIR/keys/node-<rank>.key and .key.token, the directory 0700 and each file 0600: a node's
+// private key is its identity on every link, and its control token stays out of the process
+// list (raintree-node --token-file).
 bool save_keys(const fs::path& dir, const std::vector<crypto::NodeKey>& keys,
                std::vector<NodeInfo>& nodes, std::string& error) {
   const fs::path key_dir = dir / "keys";
@@ -51,6 +52,9 @@ bool save_keys(const fs::path& dir, const std::vector<crypto::NodeKey>& keys,
     const fs::path file = key_dir / ("node-" + std::to_string(nodes[i].rank) + ".key");
     if (!keys[i].save(file, error)) return false;
     nodes[i].key_file = file.string();
+    if (!crypto::write_secret_file(file.string() + ".token", nodes[i].token + "\n", error)) {
+      return false;
+    }
   }
   return true;
 }
@@ -92,7 +96,7 @@ bool write_address_book(const ClusterInfo& info, std::string& error) {
 // A node belongs to the cluster only while its pid runs with the cluster's token on its command
 // line; a recycled pid is never signalled.
 bool owns_pid(const NodeInfo& node) {
-  return node.pid > 0 && process_has_argument(node.pid, node.token);
+  return node.pid > 0 && process_has_argument(node.pid, node.process_marker());
 }
 
 std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& info,
@@ -103,7 +107,7 @@ std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& in
                                    "--address-book", info.address_book.string(),
                                    "--control",      std::to_string(port_of(n.control)),
                                    "--control-host", o.control_host,
-                                   "--token",        n.token,
+                                   "--token-file",   n.key_file + ".token",
                                    "--metrics",      std::to_string(port_of(n.metrics)),
                                    "--mode",         o.mode,
                                    "--log-level",    o.log_level};
@@ -322,12 +326,12 @@ bool stop_cluster(const ClusterInfo& given, std::string& error) {
   ClusterInfo cluster = given;
   std::set<std::string> lost;
   for (const NodeInfo& n : cluster.nodes) {
-    if (!owns_pid(n)) lost.insert(n.token);
+    if (!owns_pid(n)) lost.insert(n.process_marker());
   }
   if (!lost.empty()) {
     const auto found = pids_with_argument(lost);
     for (NodeInfo& n : cluster.nodes) {
-      if (const auto it = found.find(n.token); it != found.end() && !owns_pid(n)) {
+      if (const auto it = found.find(n.process_marker()); it != found.end() && !owns_pid(n)) {
         reap_child(n.pid);
         n.pid = it->second;
       }

@@ -202,7 +202,7 @@ struct ClusterMonitor::Impl {
     const bool local = n.pid > 0;
     if (local) reap_child(n.pid);
     const ProcessState state = !local                                 ? ProcessState::running
-                               : process_has_argument(n.pid, n.token) ? process_state(n.pid)
+                               : process_has_argument(n.pid, n.process_marker()) ? process_state(n.pid)
                                                                       : ProcessState::gone;
     NodeSample s;
     s.rank = n.rank;

@@ -116,16 +116,20 @@ bool NodeKey::save(const std::filesystem::path& file, std::string& error) const 
     error = "cannot encode the key: " + openssl_error("unknown OpenSSL error");
     return false;
   }
-  // Created 0600 from the start: the key is never readable by others, not even briefly.
+  return write_secret_file(file, pem, error);
+}
+
+bool write_secret_file(const std::filesystem::path& file, std::string_view text,
+                       std::string& error) {
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     error = "cannot write " + file.string() + ": " + std::strerror(errno);
     return false;
   }
-  ::fchmod(fd, 0600);
+  ::fchmod(fd, 0600);  // an existing file keeps its mode through O_CREAT
   std::size_t written = 0;
-  while (written < pem.size()) {
-    const ssize_t n = ::write(fd, pem.data() + written, pem.size() - written);
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       error = "cannot write " + file.string() + ": " + std::strerror(errno);

@@ -57,6 +57,11 @@ class NodeKey {
   PublicKey public_key_{};
 };
 
+// Writes `text` to `file`, created 0600 (never readable by others, not even briefly): keys and
+// control tokens.
+bool write_secret_file(const std::filesystem::path& file, std::string_view text,
+                       std::string& error);
+
 // The last OpenSSL error as text (and clears the queue); `fallback` when there is none.
 std::string openssl_error(std::string_view fallback);
 

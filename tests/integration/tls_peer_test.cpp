@@ -172,9 +172,14 @@ TEST_F(TlsPeers, EveryNodeRunsTlsLinksWithThePinnedKeys) {
     const auto status = ask(n, {{"cmd", "status"}});
     ASSERT_TRUE(status);
     EXPECT_EQ(status->value("links", ""), "tls1.3") << status->dump();
-    EXPECT_EQ(fs::status(n.key_file).permissions() & fs::perms::all,
-              fs::perms::owner_read | fs::perms::owner_write)
-        << n.key_file;
+    for (const std::string secret : {n.key_file, n.key_file + ".token"}) {
+      EXPECT_EQ(fs::status(secret).permissions() & fs::perms::all,
+                fs::perms::owner_read | fs::perms::owner_write)
+          << secret;
+    }
+    // The token reaches the node through its 0600 file, not the process list.
+    EXPECT_FALSE(cluster::process_has_argument(n.pid, n.token)) << "rank " << n.rank;
+    EXPECT_TRUE(cluster::process_has_argument(n.pid, n.key_file)) << "rank " << n.rank;
   }
   const std::string id = broadcast(info_.nodes[1]);
   ASSERT_FALSE(id.empty());

@@ -64,6 +64,15 @@ TEST(NodeProcess, BadFlagsExitWithCode2AndAOneLineError) {
       {with_key(scratch.path() / "missing.key"), "cannot read the key file"},
       {with_key(not_a_key), "bad key file"},
       {with_key(key_file), "is not the id of the key"},
+      {with("--token-file", (scratch.path() / "missing.token").string()), "excludes"},
+      {[&] {
+         auto a = cluster.args(1);
+         const auto token = std::find(a.begin(), a.end(), "--token");
+         *token = "--token-file";
+         *(token + 1) = (scratch.path() / "missing.token").string();
+         return a;
+       }(),
+       "cannot read the token file"},
       {with("--id", "abc"), "--id must be 64 hex characters"},
       {with("--id", id_hex(7)), "is not in the address book"},
       {with("--listen", "127.0.0.1"), "--listen must be HOST:PORT"},
