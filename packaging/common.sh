@@ -11,6 +11,9 @@ RT_PACKAGES=(
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libqcustomplot2.1-qt6 libgl-dev
   xvfb xauth prometheus curl
   clang libclang-rt-14-dev  # packaging/fuzz.sh: clang++ (14) and its libFuzzer, ASan, UBSan runtimes
+  # tests/wireshark: capture a run, check packaging/wireshark/raintree.lua (noninteractive
+  # install answers wireshark-common's "non-root capture?" question with its default, no)
+  tshark tcpdump
 )
 
 rt_install_packages() {

@@ -5,8 +5,8 @@ usage: check_capture.py FIELDS.tsv REPORT.json CLUSTER.json MESSAGES_HPP MESSAGE
 
 FIELDS.tsv is `tshark -T fields` output (columns: FIELDS below, lists joined with ",") of every
 TCP packet on the run's ports. Checks, printing what it counted:
-  (a) every TCP payload byte, per connection direction, belongs to a dissected frame, and no
-      expert info of warning level or above comes from anything but TCP's sequence analysis
+  (a) every TCP payload byte, per connection direction, belongs to a dissected frame, no
+      packet is malformed (a dissector ran out of data: ours or JSON's), and no expert info of warning level or above comes from anything but TCP's sequence analysis
       (resets of refused dials, a full window: transport events, not dissection problems);
   (b) every frame's type name is the codec's name for its code (core/wire/messages.*), the
       Info column names it, and the types the run must produce are there;
@@ -25,7 +25,7 @@ FIELDS = ["frame.number", "tcp.stream", "tcp.srcport", "tcp.dstport", "tcp.len",
           "raintree.hello.id", "raintree.hello.listen", "raintree.gossip.id", "raintree.ack.id",
           "raintree.igym.id", "raintree.igym_reply.id", "raintree.control_request.request_id",
           "raintree.control_response.request_id", "_ws.col.Info", "tcp.analysis.retransmission",
-          "_ws.expert.group", "_ws.expert.severity", "_ws.expert.message"]
+          "_ws.expert.group", "_ws.expert.severity", "_ws.expert.message", "_ws.malformed"]
 HEADER_SIZE = 6
 PI_SEQUENCE, PI_WARN = 0x02000000, 0x00600000  # epan/proto.h expert group and severity
 # Frames the report counts as control bytes of a broadcast (they name its id).
@@ -87,7 +87,8 @@ def main():
     gossip = []                          # (stream, src port, dst port, id, frame size)
     control_bytes_by_id = collections.Counter()
     requests, responses = collections.Counter(), collections.Counter()
-    bad_names, bad_info, bad_listen, experts = [], [], [], []
+    bad_names, bad_info, bad_listen, experts, malformed = [], [], [], [], []
+    samples = {}                         # type name -> the first Info column naming it
     tcp_events = collections.Counter()
     multi_frame_packets = split_frames = 0
 
@@ -96,6 +97,8 @@ def main():
         if kind is None:
             continue
         stream, src, dst = p["tcp.stream"], int(p["tcp.srcport"]), int(p["tcp.dstport"])
+        if p["_ws.malformed"]:  # a protocol item: tshark prints its text
+            malformed.append(p["frame.number"])
         if not p["tcp.analysis.retransmission"]:  # TCP reassembles the first copy only
             tcp_bytes[(stream, src)] += int(p["tcp.len"] or 0)
         for group, severity in zip(split(p["_ws.expert.group"]), split(p["_ws.expert.severity"])):
@@ -116,6 +119,7 @@ def main():
         per_type = collections.Counter()
         for code, name, length in zip(codes, names, lengths):
             types[kind][name] += 1
+            samples.setdefault(name, f'{p["frame.number"]:>6}  {p["_ws.col.Info"][:110]}')
             frame_bytes[(stream, src)] += HEADER_SIZE + length
             if codec_names.get(code) != name:
                 bad_names.append((p["frame.number"], code, name))
@@ -148,6 +152,7 @@ def main():
     check(not short, f"{len(directions)} connection directions, {sum(tcp_bytes.values())} TCP payload "
           f"bytes = {sum(frame_bytes.values())} bytes in frames" +
           (f"; differing: {short[:5]}" if short else ""))
+    check(not malformed, "no malformed packets" + (f"; found in frames {malformed[:5]}" if malformed else ""))
     check(not experts, f"no expert info >= warning but TCP's ({tcp_events[True]} TCP warnings, "
           f"{tcp_events[False]} TCP notes and chats)" + (f"; found: {experts[:5]}" if experts else ""))
     check(split_frames > 0, f"{split_frames} frames reassembled from several TCP segments, "
@@ -192,6 +197,10 @@ def main():
     check(control == totals["control_bytes"],
           f"ack+igym+igym_reply bytes of the run's broadcasts {control} = totals.control_bytes "
           f"{totals['control_bytes']}")
+
+    print("the Info column of the first frame of each type:")
+    for name in sorted(samples, key=lambda n: int(samples[n].split()[0])):
+        print("  " + samples[name])
 
     if failures:
         print(f"{len(failures)} check(s) failed")
