@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -238,6 +239,11 @@ class Control {
   }
   // The next EventBatch (responses in between are skipped).
   std::optional<wire::EventBatch> next_batch() {
+    if (!batches_.empty()) {
+      wire::EventBatch batch = std::move(batches_.front());
+      batches_.pop_front();
+      return batch;
+    }
     for (;;) {
       auto message = socket_.read_frame();
       if (!message) return std::nullopt;
@@ -254,6 +260,11 @@ class Control {
         response_id_ = response->request_id;
         return nlohmann::json::parse(response->json);
       }
+      // A subscription's batch may come before the response: keep it for next_batch(), or a
+      // slow run (sanitizers) loses the events that a fast one reads after the response.
+      if (auto* batch = std::get_if<wire::EventBatch>(&*message)) {
+        batches_.push_back(std::move(*batch));
+      }
     }
   }
 
@@ -261,6 +272,7 @@ class Control {
   std::optional<nlohmann::json> hello_;
   std::uint32_t next_id_ = 0;
   std::uint32_t response_id_ = 0;
+  std::deque<wire::EventBatch> batches_;
 };
 
 // One HTTP/1.1 request; the whole response text ("" when the connection failed).

@@ -174,8 +174,10 @@ TEST(CatchUpWindow, OnlyAnOfferedIdIsSentAndOnlyOnce) {
 
   Actions served;
   EXPECT_TRUE(c.on_reply(2, node(2), wire::IgymReply{MessageId{2}, true}, *book, served));
-  ASSERT_EQ(sends(served).size(), 1u);
-  const auto& copy = std::get<wire::Gossip>(sends(served)[0].message);
+  // Kept in a variable: sends() returns a temporary that `copy` must not outlive.
+  const std::vector<Send> sent = sends(served);
+  ASSERT_EQ(sent.size(), 1u);
+  const auto& copy = std::get<wire::Gossip>(sent[0].message);
   EXPECT_EQ(copy.id, MessageId{2});
   EXPECT_EQ(copy.kind, wire::GossipKind::catchup);
   EXPECT_EQ(copy.level, 0);
