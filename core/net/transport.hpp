@@ -6,11 +6,11 @@
 //   PeerLink    one per peer, lives as long as the peer is in the list: the bounded outbound
 //               queue (frames queued while the peer is down stay queued), reconnect backoff,
 //               statistics.
-//   Connection  one per authenticated socket: socket, read buffer, heartbeat and read-timeout
-//               timers, exactly one async_write in flight.
-//   Handshake   one per socket that has not finished HELLO yet (both directions).
-//   crypto::ByteStream  the bytes of one connection: TLS 1.3 (mutual, keys pinned by the address
-//               book, see crypto/tls_context.hpp) or plaintext with --insecure.
+//   Connection  one per authenticated connection: its stream, read buffer, heartbeat and
+//               read-timeout timers, exactly one async_write in flight.
+//   Handshake   one per connection that has not finished HELLO yet (both directions).
+// Each connection's bytes go through a crypto::ByteStream: TLS 1.3 (mutual, keys pinned by the
+// address book, see crypto/tls_context.hpp) or plaintext with --insecure.
 //
 // Authentication: with TLS, a peer is accepted only when its certificate's Ed25519 key
 // derives the id its HELLO claims (crypto/node_key.hpp) and is the key the address book pins
