@@ -42,7 +42,7 @@ bool parse_port(const std::string& text, std::uint16_t& port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"raintree-node: one gossip node of a RainTree Studio cluster (loopback)"};
+  CLI::App app{"raintree-node: one gossip node of a RainTree Studio cluster"};
   app.set_version_flag("--version", std::string(rt::version()));
   std::string id_hex, key_path, listen, book_path, control, token, metrics, mode = "random";
   bool insecure = false;
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   app.add_option("--control", control, "control channel port")->required();
   app.add_option("--control-host", control_host,
                  "control channel address; anything but loopback serves TLS 1.3 with the "
-                 "node's key (needs --key, not --insecure)")
+                 "node's key (needs --key; with --insecure only the peer links are plaintext)")
       ->capture_default_str();
   std::string token_file;
   auto* token_option = app.add_option(
@@ -74,7 +74,11 @@ int main(int argc, char** argv) {
                  "file whose first line is the control channel token (what the lab uses: the "
                  "token stays out of the process list)")
       ->excludes(token_option);
-  app.add_option("--metrics", metrics, "Prometheus /metrics port on 127.0.0.1")->required();
+  app.add_option("--metrics", metrics, "Prometheus /metrics port")->required();
+  std::string metrics_host = "127.0.0.1";
+  app.add_option("--metrics-host", metrics_host,
+                 "address of /metrics (read-only counters, plain HTTP for Prometheus)")
+      ->capture_default_str();
   app.add_option("--mode", mode, "protocol: pocket, raintree, random or advert")
       ->capture_default_str();
   app.add_option("--fanout", fanout,
@@ -133,8 +137,9 @@ int main(int argc, char** argv) {
   } else if (!config.key) {
     return usage_error("--insecure without --key needs --id");
   }
-  // --insecure with a key: the id comes from the key, the links stay plaintext.
-  if (insecure) config.key.reset();
+  // --insecure with a key: the id comes from the key, the peer links stay plaintext, and an
+  // off-loopback control channel still gets its TLS from the key.
+  config.plaintext_links = insecure;
   if (!rt::protocol::parse_endpoint(listen, config.listen_host, config.listen_port)) {
     return usage_error("--listen must be HOST:PORT, got \"" + listen + "\"");
   }
@@ -142,6 +147,7 @@ int main(int argc, char** argv) {
   if (!parse_port(control, config.control_port)) {
     return usage_error("--control must be a port number 1..65535, got \"" + control + "\"");
   }
+  config.metrics_host = metrics_host;
   if (!parse_port(metrics, config.metrics_port)) {
     return usage_error("--metrics must be a port number 1..65535, got \"" + metrics + "\"");
   }

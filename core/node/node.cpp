@@ -54,8 +54,12 @@ std::vector<net::PeerAddress> Node::peer_addresses(const protocol::Membership& m
   return peers;
 }
 
+bool Node::tls_links() const {
+  return config_.key && !config_.plaintext_links;
+}
+
 std::string Node::check_member_key(const protocol::Member& member) const {
-  if (!config_.key) return {};
+  if (!tls_links()) return {};
   if (!member.public_key) {
     return "member " + member.id.short_hex() +
            " has no \"public_key\" (needed for TLS links; run every node --insecure to go "
@@ -75,7 +79,7 @@ bool Node::start(std::string& error) {
     return false;
   }
   std::shared_ptr<boost::asio::ssl::context> tls;
-  if (config_.key) {
+  if (tls_links()) {
     if (config_.key->id() != config_.id) {
       error =
           "the key's id " + config_.key->id().hex() + " is not this node's id " + config_.id.hex();
@@ -132,7 +136,7 @@ bool Node::start(std::string& error) {
   if (!crypto::is_loopback_host(config_.control_host)) {
     if (!config_.key) {
       error = "the control channel on " + config_.control_host +
-              " (not loopback) needs TLS, which needs the node's key (--key, without --insecure)";
+              " (not loopback) needs TLS, which needs the node's key (--key)";
       stop();
       return false;
     }
@@ -187,7 +191,7 @@ bool Node::start(std::string& error) {
   metrics_->start();
   RT_LOG(info, kLog,
          "node " + config_.id.short_hex() + " (" + config_.mode + ", " +
-             (config_.key ? "TLS 1.3" : "INSECURE plaintext") + " links) listening on " +
+             (tls_links() ? "TLS 1.3" : "INSECURE plaintext") + " links) listening on " +
              config_.listen_host + ":" + std::to_string(listen_port()) + ", control " +
              std::to_string(control_port()) + ", metrics " + std::to_string(metrics_port()));
   return true;

@@ -47,6 +47,9 @@ struct NodeConfig {
   // The node's identity key: every peer link is mutual TLS 1.3 with it, and `id` must be the
   // id it derives. nullopt: plaintext links (--insecure, for packet captures and tests).
   std::optional<crypto::NodeKey> key;
+  // Plaintext peer links even though there is a key (--insecure --key): captures of a cluster
+  // whose control channels are off loopback, which still need the key for their TLS.
+  bool plaintext_links = false;
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;  // 0: the OS picks one (tests)
   protocol::MembershipPtr membership;
@@ -98,6 +101,8 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
   // Empty when `member` can be a peer of this node, else why not: with TLS every member needs
   // a public key from which its id is derived.
   std::string check_member_key(const protocol::Member& member) const;
+  // Peer links are mutual TLS: there is a key and --insecure was not given.
+  bool tls_links() const;
 
   // TransportObserver
   void on_peer_up(const NodeId& peer) override;

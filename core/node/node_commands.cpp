@@ -64,7 +64,7 @@ json Node::cmd_status() const {
       {"id", config_.id.hex()},
       {"mode", config_.mode},
       {"byzantine", config_.byzantine},
-      {"links", config_.key ? "tls1.3" : "insecure"},
+      {"links", tls_links() ? "tls1.3" : "insecure"},
       {"pid", static_cast<int>(::getpid())},
       {"listen", config_.listen_host + ":" + std::to_string(listen_port())},
       {"control", config_.control_host + ":" + std::to_string(control_port())},

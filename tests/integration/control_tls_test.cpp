@@ -92,10 +92,22 @@ TEST_F(ControlTls, APlaintextControlHelloIsRefusedOffLoopback) {
   EXPECT_TRUE(logged(node, "TLS handshake failed"));
 }
 
-TEST_F(ControlTls, AnInsecureNodeRefusesAControlChannelOffLoopback) {
+// --insecure makes the peer links plaintext (for captures); a node with a key still serves its
+// control channel off loopback over TLS only.
+TEST_F(ControlTls, AnInsecureClusterKeepsTlsOnItsControlChannels) {
   std::string error;
-  EXPECT_FALSE(launch_with(true, error));
-  EXPECT_NE(error.find("needs TLS"), std::string::npos) << error;
+  const auto info = launch_with(true, error);
+  ASSERT_TRUE(info) << error;
+  const NodeInfo& node = info->nodes[0];
+  const auto status = ask(node, {{"cmd", "status"}});
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->value("links", ""), "insecure");
+  const std::string id = broadcast(node);
+  ASSERT_FALSE(id.empty());
+  EXPECT_TRUE(eventually([&] { return delivered_by(*info, {1, 2, 3}, id); }, seconds(10)));
+  EXPECT_FALSE(
+      cluster::ControlClient::connect(node.control, node.token, milliseconds(2000), error));
+  EXPECT_NE(error.find("no public key of the node to pin"), std::string::npos) << error;
 }
 
 }  // namespace
