@@ -14,6 +14,8 @@ RT_PACKAGES=(
   # tests/wireshark: capture a run, check packaging/wireshark/raintree.lua (noninteractive
   # install answers wireshark-common's "non-root capture?" question with its default, no)
   tshark tcpdump
+  # raintree-lab --netns: namespaces, veth pairs and a bridge (ip), caps (tc), loss (nft)
+  iproute2 nftables
 )
 
 rt_install_packages() {

@@ -1,5 +1,5 @@
-// raintree-lab cluster up|status|down: leave a cluster of real nodes running in a directory,
-// inspect it, stop it (DESIGN.md, "The command-line contract").
+// raintree-lab cluster up|status|down|cleanup: leave a cluster of real nodes running in a
+// directory, inspect it, stop it (DESIGN.md, "The command-line contract").
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "cluster/ranks.hpp"
 #include "command_registry.hpp"
 #include "interrupt.hpp"
+#include "netns_cli.hpp"
 
 namespace {
 
@@ -51,6 +52,7 @@ struct UpArgs {
   std::string byzantine;
   bool insecure = false;
   std::string control_host = "127.0.0.1";
+  std::shared_ptr<rt::lab::NetnsCliArgs> netns;
 };
 
 void cluster_up(const UpArgs& a) {
@@ -77,11 +79,22 @@ void cluster_up(const UpArgs& a) {
   o.log_level = a.log_level;
   o.insecure = a.insecure;
   o.control_host = a.control_host;
+  o.netns = rt::lab::to_netns_options(*a.netns, a.nodes, "cluster up");
+  if (o.netns.enabled && a.control_host != "127.0.0.1") {
+    fail(
+        "--control-host does not apply with --netns: each node's control channel listens on "
+        "its own address",
+        2);
+  }
   std::string why;
   const auto byzantine = rt::cluster::parse_ranks(a.byzantine, a.nodes, why);
   if (!byzantine) fail("--byzantine: " + why, 2);
   if (!byzantine->empty() && a.mode != "advert") fail("--byzantine needs --mode advert", 2);
   o.byzantine = *byzantine;
+  o.network_progress = [](int done, int total) {
+    std::cerr << "\rnetwork namespaces: " << done << "/" << total << (done == total ? "\n" : "")
+              << std::flush;
+  };
   o.progress = [](int up, int total) {
     std::cerr << "\rnodes answering: " << up << "/" << total << (up == total ? "\n" : "")
               << std::flush;
@@ -102,6 +115,12 @@ void cluster_up(const UpArgs& a) {
             << (info->insecure ? "INSECURE plaintext links"
                                : "mutual TLS 1.3 links, keys in " + (dir / "keys").string())
             << "); see " << (dir / "cluster.json").string() << '\n';
+  if (const auto& net = info->network) {
+    std::cout << "each node in its own network namespace (" << net->namespaces.front() << ".."
+              << net->namespaces.back() << ", addresses " << net->addresses.front() << ".."
+              << net->addresses.back() << "), reached from here through " << net->host_link << " ("
+              << net->gateway << ")\n";
+  }
 }
 
 void cluster_status_cmd(const std::string& dir) {
@@ -131,7 +150,45 @@ void cluster_down(const std::string& dir) {
   const ClusterInfo info = load_cluster(dir);
   std::string error;
   if (!rt::cluster::stop_cluster(info, error)) fail(error);
-  std::cout << "stopped " << info.nodes.size() << " nodes; no process or listening port left\n";
+  std::cout << "stopped " << info.nodes.size() << " nodes; no process or listening port left"
+            << (info.network ? ", network namespaces removed" : "") << '\n';
+}
+
+struct CleanupArgs {
+  std::string dir;
+  bool abandoned = false;
+};
+
+// After a crash: whatever a cluster directory still has running or set up, and networks that no
+// cluster uses any more.
+void cluster_cleanup(const CleanupArgs& a) {
+  if (a.dir.empty() && !a.abandoned)
+    fail("say what to clean up: --dir DIR, --abandoned or both", 2);
+  bool ok = true;
+  if (!a.dir.empty()) {
+    const ClusterInfo info = load_cluster(a.dir);
+    std::string error;
+    if (rt::cluster::stop_cluster(info, error)) {
+      std::cout << a.dir << ": no node process left" << (info.network ? ", network removed" : "")
+                << '\n';
+    } else {
+      std::cerr << "raintree-lab: " << a.dir << ": " << error << '\n';
+      ok = false;
+    }
+  }
+  if (a.abandoned) {
+    std::string error;
+    const auto slots = rt::cluster::remove_abandoned_networks(error);
+    std::cout << "removed " << slots.size() << " abandoned network"
+              << (slots.size() == 1 ? "" : "s");
+    for (int slot : slots) std::cout << " rtlab" << slot;
+    std::cout << '\n';
+    if (!error.empty()) {
+      std::cerr << "raintree-lab: " << error << '\n';
+      ok = false;
+    }
+  }
+  if (!ok) throw CLI::RuntimeError(1);
 }
 
 void add_cluster(CLI::App& app) {
@@ -159,6 +216,7 @@ void add_cluster(CLI::App& app) {
                  "Address of the nodes' control channels: loopback, or any other address of this "
                  "machine, served over TLS 1.3 with each node's key (not with --insecure)")
       ->capture_default_str();
+  up_args->netns = rt::lab::add_netns_options(*up);
   up->add_option("--log-level", up_args->log_level, "Node log level")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -173,6 +231,16 @@ void add_cluster(CLI::App& app) {
   auto* down = cluster->add_subcommand("down", "Stop every node of a cluster");
   down->add_option("--dir", *down_dir, "Cluster directory")->required();
   down->callback([down_dir] { cluster_down(*down_dir); });
+
+  auto cleanup_args = std::make_shared<CleanupArgs>();
+  auto* cleanup = cluster->add_subcommand(
+      "cleanup", "Remove what a crashed cluster or launcher left: processes, network namespaces");
+  cleanup->add_option("--dir", cleanup_args->dir,
+                      "Cluster directory: stop its nodes and remove its network namespaces");
+  cleanup->add_flag("--abandoned", cleanup_args->abandoned,
+                    "Remove every rtlab* network namespace set with no process left in it (from "
+                    "a launcher that died before writing cluster.json)");
+  cleanup->callback([cleanup_args] { cluster_cleanup(*cleanup_args); });
 }
 
 const bool registered = rt::lab::register_command("cluster", add_cluster);

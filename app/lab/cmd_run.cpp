@@ -12,6 +12,8 @@
 #include "cluster/run.hpp"
 #include "command_registry.hpp"
 #include "interrupt.hpp"
+#include "netns_cli.hpp"
+#include "rank_values.hpp"
 
 namespace {
 
@@ -26,6 +28,7 @@ struct RunArgs {
   rt::cluster::RunOptions options;
   std::string kill, stop, byzantine, mute, loss, delay, partition, json, csv, node_binary, dir;
   int quiet_ms = 400, timeout_ms = 30000;
+  std::shared_ptr<rt::lab::NetnsCliArgs> netns;
 };
 
 void write_file(const fs::path& path, const std::string& text) {
@@ -61,35 +64,6 @@ void print_summary(const rt::telemetry::Report& r) {
   }
 }
 
-// "P" or "P@RANKS" (--loss), "MS" or "MS@RANKS" (--delay): an amount for every node or for some.
-std::pair<double, std::vector<int>> amount_at_ranks(const std::string& flag,
-                                                    const std::string& text, double max,
-                                                    int nodes) {
-  const auto at = text.find('@');
-  const std::string amount = text.substr(0, at);
-  double value = -1;
-  try {
-    std::size_t used = 0;
-    value = std::stod(amount, &used);
-    if (used != amount.size()) value = -1;
-  } catch (const std::exception&) {
-  }
-  if (!(value >= 0 && value <= max)) {
-    fail(flag + ": \"" + amount + "\" is not a number in 0.." + std::to_string(int(max)), 2);
-  }
-  std::vector<int> ranks;
-  if (at == std::string::npos) {
-    for (int r = 1; r <= nodes; ++r) ranks.push_back(r);
-  } else {
-    std::string error;
-    auto parsed = rt::cluster::parse_ranks(text.substr(at + 1), nodes, error);
-    if (!parsed || parsed->empty())
-      fail(flag + ": " + (error.empty() ? "no ranks after @" : error), 2);
-    ranks = *parsed;
-  }
-  return {value, ranks};
-}
-
 std::vector<rt::cluster::FaultStep> network_faults(const RunArgs& a, int nodes) {
   using rt::cluster::FaultKind;
   using rt::cluster::FaultStep;
@@ -101,13 +75,13 @@ std::vector<rt::cluster::FaultStep> network_faults(const RunArgs& a, int nodes) 
     steps.push_back(FaultStep{FaultKind::mute, *ranks});
   }
   if (!a.loss.empty()) {
-    auto [percent, ranks] = amount_at_ranks("--loss", a.loss, 100, nodes);
+    auto [percent, ranks] = rt::lab::amount_at_ranks("run", "--loss", a.loss, 100, nodes);
     FaultStep step{FaultKind::loss, ranks};
     step.percent = percent;
     steps.push_back(step);
   }
   if (!a.delay.empty()) {
-    auto [ms, ranks] = amount_at_ranks("--delay", a.delay, 60000, nodes);
+    auto [ms, ranks] = rt::lab::amount_at_ranks("run", "--delay", a.delay, 60000, nodes);
     FaultStep step{FaultKind::delay, ranks};
     step.delay_ms = static_cast<int>(ms);
     steps.push_back(step);
@@ -135,6 +109,7 @@ void run(RunArgs& a) {
   auto byzantine = rt::cluster::parse_ranks(a.byzantine, o.nodes, error);
   if (!byzantine) fail("--byzantine: " + error, 2);
   o.byzantine = *byzantine;
+  o.netns = rt::lab::to_netns_options(*a.netns, o.nodes, "run");
   if (!rt::cluster::validate_run_options(o, error)) fail(error, 2);
   o.node_binary = a.node_binary;
   o.dir = a.dir;
@@ -172,7 +147,8 @@ void add_run(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
   auto& o = a->options;
   auto* cmd = app.add_subcommand(
-      "run", "Start real nodes on loopback, apply faults, broadcast, report, stop them");
+      "run",
+      "Start real nodes (on loopback, or --netns), apply faults, broadcast, report, stop them");
   cmd->add_option("--nodes", o.nodes, "Number of nodes")->required()->check(CLI::Range(1, 1000));
   cmd->add_option("--mode", o.mode, "Gossip mode")
       ->required()
@@ -213,6 +189,7 @@ void add_run(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--node-binary", a->node_binary, "raintree-node to start");
   cmd->add_flag("--insecure", a->options.insecure, rt::lab::kInsecureHelp);
+  a->netns = rt::lab::add_netns_options(*cmd);
   cmd->add_option("--dir", a->dir,
                   "Keep the cluster files and node logs here (default: a temporary directory, "
                   "removed afterwards)");

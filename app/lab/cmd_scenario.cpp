@@ -11,6 +11,7 @@
 #include "cluster/scenario_runner.hpp"
 #include "command_registry.hpp"
 #include "interrupt.hpp"
+#include "netns_cli.hpp"
 
 namespace {
 
@@ -25,6 +26,7 @@ using nlohmann::json;
 struct ScenarioArgs {
   std::string file, json, csv, record, dir, node_binary;
   bool check = false;
+  std::shared_ptr<rt::lab::NetnsCliArgs> netns;
 };
 
 void write_file(const fs::path& path, const std::string& text) {
@@ -128,6 +130,7 @@ void run(const ScenarioArgs& a) {
   std::string error;
   auto scenario = rt::cluster::load_scenario(a.file, error);
   if (!scenario) fail(a.file + ": " + error, 2);
+  const auto netns = rt::lab::to_netns_options(*a.netns, scenario->nodes, "scenario");
   if (a.check) {
     check_only(*scenario);
     return;
@@ -144,6 +147,7 @@ void run(const ScenarioArgs& a) {
   o.dir = a.dir;
   o.record_file = a.record;
   o.node_binary = a.node_binary;
+  o.netns = netns;
   o.progress = [&](const rt::cluster::ScenarioProgress& p) { progress.show(p); };
   o.log = [&](const std::string& line) { progress.say(line); };
   o.cancelled = rt::lab::interrupted;
@@ -196,6 +200,7 @@ void add_scenario(CLI::App& app) {
                   "Keep the cluster files and node logs here (default: a temporary directory)");
   cmd->add_option("--node-binary", a->node_binary, "raintree-node to start");
   cmd->add_flag("--check", a->check, "Only check the file and print what it would do");
+  a->netns = rt::lab::add_netns_options(*cmd);
   cmd->callback([a] { run(*a); });
 }
 

@@ -69,7 +69,8 @@ bool parse_node(const json& entry, std::size_t index, NodeInfo& node, std::strin
       !get_string(entry, "metrics", where, true, node.metrics, error) ||
       !get_string(entry, "log", where, false, node.log, error) ||
       !get_string(entry, "binary", where, false, node.binary, error) ||
-      !get_string(entry, "key_file", where, false, node.key_file, error)) {
+      !get_string(entry, "key_file", where, false, node.key_file, error) ||
+      !get_string(entry, "netns", where, false, node.netns, error)) {
     return false;
   }
   if (const auto key = entry.find("public_key"); key != entry.end()) {
@@ -163,6 +164,13 @@ std::optional<ClusterInfo> ClusterInfo::load(const std::filesystem::path& file,
     }
     info.insecure = insecure->get<bool>();
   }
+  if (const auto network = doc.find("network"); network != doc.end()) {
+    info.network = Network::from_json(*network, error);
+    if (!info.network) {
+      error = prefix + error;
+      return std::nullopt;
+    }
+  }
   const auto nodes = doc.find("nodes");
   if (nodes == doc.end() || !nodes->is_array() || nodes->empty()) {
     error = prefix + "\"nodes\" must be a non-empty array";
@@ -209,11 +217,13 @@ bool ClusterInfo::save(const std::filesystem::path& file, std::string& error) co
                           {"args", n.args}});
     if (n.public_key) nodes_json.back()["public_key"] = to_hex(*n.public_key);
     if (!n.key_file.empty()) nodes_json.back()["key_file"] = n.key_file;
+    if (!n.netns.empty()) nodes_json.back()["netns"] = n.netns;
   }
   json doc = {{"mode", mode},
               {"address_book", address_book.string()},
               {"insecure", insecure},
               {"nodes", nodes_json}};
+  if (network) doc["network"] = network->to_json();
   // Write to a temporary file and rename, so that a reader never sees half a file.
   const std::filesystem::path tmp = file.string() + ".tmp";
   {

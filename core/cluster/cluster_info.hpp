@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/netns.hpp"
 #include "util/ids.hpp"
 
 namespace rt::cluster {
@@ -25,6 +26,8 @@ struct NodeInfo {
   // links, and by control clients that reach the node over TLS. None in --insecure clusters.
   std::optional<PublicKey> public_key;
   std::string key_file;  // the private key's file (0600), when this machine launched the node
+  // The network namespace the node runs in (--netns clusters; see netns.hpp); empty: the host's.
+  std::string netns;
 
   // What identifies the node's process on its command line: the key file's path (unique to
   // the cluster directory and rank), or the token for nodes started with --token.
@@ -41,6 +44,8 @@ struct ClusterInfo {
   std::filesystem::path address_book;
   bool insecure = false;        // plaintext peer links (--insecure)
   std::vector<NodeInfo> nodes;  // by rank
+  // The namespaces and links of a --netns cluster, removed with it.
+  std::optional<Network> network;
 
   const NodeInfo* by_rank(int rank) const;
 

@@ -8,6 +8,7 @@
 
 #include "cluster/control_client.hpp"
 #include "cluster/faults.hpp"
+#include "cluster/launcher.hpp"
 #include "cluster/process.hpp"
 
 namespace rt::cluster {
@@ -94,7 +95,7 @@ bool FaultController::restart_one(int rank, std::string& message) {
   int pid = 0;
   for (;;) {
     std::string error;
-    pid = spawn_process({n.binary, n.args, n.log, true}, error);
+    pid = spawn_process(node_spawn_options(n), error);
     if (pid == 0) {
       message = "cannot restart " + name + ": " + error;
       return false;

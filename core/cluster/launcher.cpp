@@ -66,6 +66,10 @@ std::string random_token(std::random_device& rng) {
   return token;
 }
 
+std::string host_of(const std::string& endpoint) {
+  return endpoint.substr(0, endpoint.rfind(':'));
+}
+
 std::uint16_t port_of(const std::string& endpoint) {
   const auto colon = endpoint.rfind(':');
   if (colon == std::string::npos) return 0;
@@ -106,9 +110,10 @@ std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& in
                                    "--listen",       n.listen,
                                    "--address-book", info.address_book.string(),
                                    "--control",      std::to_string(port_of(n.control)),
-                                   "--control-host", o.control_host,
+                                   "--control-host", host_of(n.control),
                                    "--token-file",   n.key_file + ".token",
                                    "--metrics",      std::to_string(port_of(n.metrics)),
+                                   "--metrics-host", host_of(n.metrics),
                                    "--mode",         o.mode,
                                    "--log-level",    o.log_level};
   if (o.insecure) args.push_back("--insecure");
@@ -129,14 +134,41 @@ std::vector<std::string> node_args(const LaunchOptions& o, const ClusterInfo& in
 
 enum class Attempt { ok, failed, port_clash };
 
+// Fixed ports of a node in a namespace of its own: every node listens on the same ones, at its
+// own address.
+constexpr int kNetnsPeerPort = 7000;
+constexpr int kNetnsControlPort = 7001;
+constexpr int kNetnsMetricsPort = 9100;
+
+// Where each node listens: loopback ports picked free, or its own address in its namespace.
+bool assign_endpoints(const LaunchOptions& o, ClusterInfo& info, std::string& error) {
+  if (info.network) {
+    for (NodeInfo& n : info.nodes) {
+      const std::string& address = info.network->addresses[n.rank - 1];
+      n.netns = info.network->namespaces[n.rank - 1];
+      n.listen = address + ":" + std::to_string(kNetnsPeerPort);
+      n.control = address + ":" + std::to_string(kNetnsControlPort);
+      n.metrics = address + ":" + std::to_string(kNetnsMetricsPort);
+    }
+    return true;
+  }
+  const auto ports = pick_free_ports(info.nodes.size() * 3, error);
+  if (ports.empty()) return false;
+  for (std::size_t i = 0; i < info.nodes.size(); ++i) {
+    NodeInfo& n = info.nodes[i];
+    n.listen = "127.0.0.1:" + std::to_string(ports[3 * i]);
+    n.control = o.control_host + ":" + std::to_string(ports[3 * i + 1]);
+    n.metrics = "127.0.0.1:" + std::to_string(ports[3 * i + 2]);
+  }
+  return true;
+}
+
 // One launch attempt with fresh ids and ports. Leaves nothing running unless it succeeds.
 Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo& info,
                     std::string& error) {
   std::random_device rng;
   const auto keys = generate_keys(o.nodes, error);
   if (!keys) return Attempt::failed;
-  const auto ports = pick_free_ports(static_cast<std::size_t>(o.nodes) * 3, error);
-  if (ports.empty()) return Attempt::failed;
 
   info = ClusterInfo{};
   info.mode = o.mode;
@@ -149,34 +181,38 @@ Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo&
     n.id = (*keys)[i].id();
     n.public_key = (*keys)[i].public_key();
     n.role = o.roles.empty() ? "validator" : o.roles[i % o.roles.size()];
-    n.listen = "127.0.0.1:" + std::to_string(ports[3 * i]);
-    n.control = o.control_host + ":" + std::to_string(ports[3 * i + 1]);
-    n.metrics = "127.0.0.1:" + std::to_string(ports[3 * i + 2]);
     n.token = random_token(rng);
     n.log = (o.dir / ("node-" + std::to_string(n.rank) + ".log")).string();
     info.nodes.push_back(std::move(n));
   }
-  if (!save_keys(o.dir, *keys, info.nodes, error) || !write_address_book(info, error)) {
-    return Attempt::failed;
-  }
-
   auto abandon = [&] {
     std::string ignored;
     stop_cluster(info, ignored);
   };
+  if (o.netns.enabled) {
+    info.network = create_network(o.nodes, o.netns.shaping, o.network_progress, error);
+    if (!info.network) return Attempt::failed;
+  }
+  if (!assign_endpoints(o, info, error) || !save_keys(o.dir, *keys, info.nodes, error) ||
+      !write_address_book(info, error)) {
+    abandon();
+    return Attempt::failed;
+  }
+
   for (NodeInfo& n : info.nodes) {
     std::error_code ec;
     fs::remove(n.log, ec);
     n.binary = fs::absolute(binary).string();
     n.args = node_args(o, info, n);
-    SpawnOptions spawn{n.binary, n.args, n.log, true};
-    n.pid = spawn_process(spawn, error);
+    n.pid = spawn_process(node_spawn_options(n), error);
     if (n.pid == 0) {
       error = "node rank " + std::to_string(n.rank) + ": " + error;
       abandon();
       return Attempt::failed;
     }
   }
+  // Processes run in the namespaces now: `cleanup --abandoned` sees the network as used.
+  if (info.network) info.network->setup_lock.reset();
   // Saved before waiting, so that `cluster down` can clean up even if this process dies now.
   if (!info.save(o.dir / "cluster.json", error)) {
     abandon();
@@ -238,6 +274,12 @@ Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo&
 
 }  // namespace
 
+SpawnOptions node_spawn_options(const NodeInfo& node) {
+  SpawnOptions spawn{node.binary, node.args, node.log, true};
+  if (!node.netns.empty()) spawn.netns = Network::netns_path(node.netns);
+  return spawn;
+}
+
 fs::path default_node_binary() {
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
@@ -263,6 +305,19 @@ std::optional<ClusterInfo> launch_cluster(const LaunchOptions& options, std::str
       error = "roles must not be empty";
       return std::nullopt;
     }
+  }
+  const auto& shaping = options.netns.shaping;
+  if (options.netns.enabled) {
+    const bool need_nft = std::any_of(shaping.begin(), shaping.end(),
+                                      [](const LinkShaping& s) { return s.loss_percent > 0; });
+    if (const std::string why = netns_unavailable(need_nft); !why.empty()) {
+      error = why;
+      return std::nullopt;
+    }
+  } else if (std::any_of(shaping.begin(), shaping.end(),
+                         [](const LinkShaping& s) { return s.shaped(); })) {
+    error = "link rates and losses need --netns (the kernel shapes each node's own interface)";
+    return std::nullopt;
   }
   const fs::path binary = options.node_binary.empty() ? default_node_binary() : options.node_binary;
   if (::access(binary.c_str(), X_OK) != 0) {
@@ -374,12 +429,16 @@ bool stop_cluster(const ClusterInfo& given, std::string& error) {
   if (!stuck.empty()) {
     error = "could not stop node";
     for (const std::string& s : stuck) error += " " + s;
+    std::string ignored;  // killing what runs in them is part of removing namespaces
+    if (cluster.network) remove_network(*cluster.network, ignored);
     return false;
   }
 
-  // 3. Every port of the cluster must be closed now.
+  // 3. Every port of the cluster must be closed now (in this namespace; a --netns cluster's
+  //    ports go with its namespaces).
   const auto ports_deadline = Clock::now() + milliseconds(3000);
   for (const NodeInfo& n : cluster.nodes) {
+    if (!n.netns.empty()) continue;
     for (const std::string* endpoint : {&n.listen, &n.control, &n.metrics}) {
       const std::uint16_t port = port_of(*endpoint);
       while (port != 0 && port_listening(port)) {
@@ -392,7 +451,7 @@ bool stop_cluster(const ClusterInfo& given, std::string& error) {
       }
     }
   }
-  return true;
+  return !cluster.network || remove_network(*cluster.network, error);
 }
 
 }  // namespace rt::cluster

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster/cluster_info.hpp"
+#include "cluster/process.hpp"
 
 namespace rt::cluster {
 
@@ -28,12 +29,17 @@ struct LaunchOptions {
   // Where the control channels listen: loopback by default; any other address is served over
   // TLS with each node's key (clients pin it from cluster.json).
   std::string control_host = "127.0.0.1";
+  // Every node in a network namespace of its own, on a private bridge (netns.hpp; root only).
+  // The control channels then listen on the nodes' addresses, over TLS.
+  NetnsOptions netns;
   std::vector<std::string> extra_node_args;
   std::vector<int> byzantine;   // ranks started with --byzantine (advert mode)
   std::string advert_priority;  // --advert-priority for every node (advert mode); empty: default
   std::chrono::milliseconds ready_timeout{20000};
   // Called as nodes come up and answer status (started, total).
   std::function<void(int, int)> progress;
+  // Called as the namespaces of a --netns cluster are set up (done, total).
+  std::function<void(int, int)> network_progress;
   // Polled while waiting; returning true abandons the launch (stopping what was started).
   std::function<bool()> cancelled;
 };
@@ -55,9 +61,12 @@ std::vector<NodeStatus> cluster_status(
     const ClusterInfo& cluster,
     std::chrono::milliseconds timeout = std::chrono::milliseconds(1500));
 
+// How to start (or restart) a node of the cluster: its binary, arguments, log and namespace.
+SpawnOptions node_spawn_options(const NodeInfo& node);
+
 // Stops every node: shutdown over the control channel, then SIGCONT + SIGKILL for any that did
-// not exit in time. Returns when no process of the cluster is left (false with a reason if
-// one could not be reaped).
+// not exit in time, then removes the cluster's network namespaces if it has any. Returns when
+// no process of the cluster is left (false with a reason if one could not be reaped).
 bool stop_cluster(const ClusterInfo& cluster, std::string& error);
 
 // The raintree-node executable next to the running one (build/bin).

@@ -163,8 +163,7 @@ struct ClusterMonitor::Impl {
     if (n.pid > 0 && process_state(n.pid) == ProcessState::stopped) return;
     std::string why;
     auto events_client = ControlClient::connect(n, kConnectTimeout, why);
-    auto poller =
-        events_client ? ControlClient::connect(n, kConnectTimeout, why) : nullptr;
+    auto poller = events_client ? ControlClient::connect(n, kConnectTimeout, why) : nullptr;
     std::optional<json> status;
     if (poller) status = poller->request({{"cmd", "status"}}, kRequestTimeout, why);
     const int pid = status ? status->value("pid", 0) : 0;
@@ -201,9 +200,10 @@ struct ClusterMonitor::Impl {
     // known); only its control channel tells whether it lives.
     const bool local = n.pid > 0;
     if (local) reap_child(n.pid);
-    const ProcessState state = !local                                 ? ProcessState::running
-                               : process_has_argument(n.pid, n.process_marker()) ? process_state(n.pid)
-                                                                      : ProcessState::gone;
+    const ProcessState state = !local ? ProcessState::running
+                               : process_has_argument(n.pid, n.process_marker())
+                                   ? process_state(n.pid)
+                                   : ProcessState::gone;
     NodeSample s;
     s.rank = n.rank;
     if (w.poller && state == ProcessState::running) {

@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -38,9 +40,49 @@ void cloexec_from(int first) {
   }
 }
 
+// What a child reports through its pipe when it cannot exec.
+struct ChildFailure {
+  int stage = 0;  // kEnterNetns or kExec
+  int error = 0;  // errno
+};
+constexpr int kEnterNetns = 1;
+constexpr int kExec = 2;
+
+[[noreturn]] void child_fails(int report_fd, int stage) {
+  const ChildFailure failure{stage, errno};
+  [[maybe_unused]] auto n = ::write(report_fd, &failure, sizeof failure);
+  ::_exit(127);
+}
+
+// Opens a network namespace for a child to enter (-1 when none is asked for).
+int open_netns(const std::filesystem::path& netns, std::string& error) {
+  if (netns.empty()) return -1;
+  const int fd = ::open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) error = "cannot open network namespace " + netns.string() + ": " + errno_text(errno);
+  return fd;
+}
+
+std::string describe_failure(const ChildFailure& failure, const std::string& program,
+                             const std::filesystem::path& netns) {
+  if (failure.stage == kEnterNetns) {
+    return "cannot enter network namespace " + netns.string() + ": " + errno_text(failure.error);
+  }
+  return "cannot execute " + program + ": " + errno_text(failure.error);
+}
+
+// Reads a child's failure report; false when the pipe closed on a successful exec.
+bool read_failure(int fd, ChildFailure& failure) {
+  ssize_t n;
+  do {
+    n = ::read(fd, &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof failure);
+}
+
 // Child side of spawn_process: only async-signal-safe calls until exec.
 [[noreturn]] void exec_child(const SpawnOptions& options, char* const* argv, int log_fd,
-                             int report_fd) {
+                             int netns_fd, int report_fd) {
+  if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) child_fails(report_fd, kEnterNetns);
   if (options.new_session) setsid();
   const int null_fd = ::open("/dev/null", O_RDONLY);
   if (null_fd >= 0) ::dup2(null_fd, 0);
@@ -55,9 +97,7 @@ void cloexec_from(int first) {
   sigprocmask(SIG_SETMASK, &none, nullptr);
   for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP}) ::signal(sig, SIG_DFL);
   ::execv(argv[0], argv);
-  const int err = errno;
-  [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
-  ::_exit(127);
+  child_fails(report_fd, kExec);
 }
 
 }  // namespace
@@ -77,40 +117,127 @@ int spawn_process(const SpawnOptions& options, std::string& error) {
     error = "cannot open log " + log_path + ": " + errno_text(errno);
     return 0;
   }
+  const int netns_fd = open_netns(options.netns, error);
+  if (!options.netns.empty() && netns_fd < 0) {
+    ::close(log_fd);
+    return 0;
+  }
+  auto close_parent_fds = [&] {
+    ::close(log_fd);
+    if (netns_fd >= 0) ::close(netns_fd);
+  };
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) {
     error = "pipe: " + errno_text(errno);
-    ::close(log_fd);
+    close_parent_fds();
     return 0;
   }
   const pid_t pid = ::fork();
   if (pid < 0) {
     error = "fork: " + errno_text(errno);
-    ::close(log_fd);
+    close_parent_fds();
     ::close(report[0]);
     ::close(report[1]);
     return 0;
   }
   if (pid == 0) {
     ::close(report[0]);
-    exec_child(options, argv.data(), log_fd, report[1]);
+    exec_child(options, argv.data(), log_fd, netns_fd, report[1]);
   }
-  ::close(log_fd);
+  close_parent_fds();
   ::close(report[1]);
-  // The pipe closes on a successful exec (O_CLOEXEC); otherwise it carries the exec errno.
-  int child_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(report[0], &child_errno, sizeof child_errno);
-  } while (n < 0 && errno == EINTR);
+  // The pipe closes on a successful exec (O_CLOEXEC); otherwise it says what failed.
+  ChildFailure failure;
+  const bool failed = read_failure(report[0], failure);
   ::close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof child_errno)) {
+  if (failed) {
     int status = 0;
     ::waitpid(pid, &status, 0);
-    error = "cannot execute " + options.program.string() + ": " + errno_text(child_errno);
+    error = describe_failure(failure, options.program.string(), options.netns);
     return 0;
   }
   return pid;
+}
+
+CommandResult run_command(const std::vector<std::string>& args, const std::string& input,
+                          const std::filesystem::path& netns) {
+  CommandResult result;
+  if (args.empty()) return result;
+  std::vector<std::string> storage = args;
+  std::vector<char*> argv;
+  for (std::string& s : storage) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  const int netns_fd = open_netns(netns, result.output);
+  if (!netns.empty() && netns_fd < 0) return result;
+  int in[2], out[2], report[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 ||
+      ::pipe2(report, O_CLOEXEC) != 0) {
+    result.output = "pipe: " + errno_text(errno);
+    return result;
+  }
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) child_fails(report[1], kEnterNetns);
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);
+    ::execvp(argv[0], argv.data());
+    child_fails(report[1], kExec);
+  }
+  if (netns_fd >= 0) ::close(netns_fd);
+  for (int fd : {in[0], out[1], report[1]}) ::close(fd);
+  if (pid < 0) {
+    result.output = "fork: " + errno_text(errno);
+    for (int fd : {in[1], out[0], report[0]}) ::close(fd);
+    return result;
+  }
+  // Feed the input and drain the output together, so that neither side blocks on a full pipe.
+  std::size_t written = 0;
+  int in_fd = in[1];
+  if (input.empty()) {
+    ::close(in_fd);
+    in_fd = -1;
+  }
+  constexpr std::size_t kKeep = 64 * 1024;
+  for (bool open = true; open;) {
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {in_fd, POLLOUT, 0}};
+    if (::poll(fds, in_fd >= 0 ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (in_fd >= 0 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      const ssize_t n = ::write(in_fd, input.data() + written, input.size() - written);
+      if (n > 0) written += static_cast<std::size_t>(n);
+      if (n < 0 || written == input.size()) {
+        ::close(in_fd);
+        in_fd = -1;
+      }
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buffer[4096];
+      const ssize_t n = ::read(out[0], buffer, sizeof buffer);
+      if (n <= 0) {
+        open = n < 0 && errno == EINTR;
+      } else if (result.output.size() < kKeep) {
+        result.output.append(buffer,
+                             std::min(static_cast<std::size_t>(n), kKeep - result.output.size()));
+      }
+    }
+  }
+  if (in_fd >= 0) ::close(in_fd);
+  ::close(out[0]);
+  ChildFailure failure;
+  const bool failed = read_failure(report[0], failure);
+  ::close(report[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (failed) {
+    result.output = describe_failure(failure, args[0], netns);
+    return result;
+  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
 }
 
 ProcessState process_state(int pid) {

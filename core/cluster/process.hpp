@@ -19,11 +19,24 @@ struct SpawnOptions {
   std::vector<std::string> args;  // without argv[0]
   std::filesystem::path log;      // stdout and stderr are appended here; empty: /dev/null
   bool new_session = true;        // setsid(): the child outlives its parent's terminal/session
+  // A network namespace to start the program in (/run/netns/NAME, as `ip netns add` makes
+  // them); empty: the launcher's own.
+  std::filesystem::path netns;
 };
 
 // Starts the program. Returns the pid, or 0 with a reason (e.g. the program does not exist or
 // is not executable; the check happens in the child, reported back through a pipe).
 int spawn_process(const SpawnOptions& options, std::string& error);
+
+struct CommandResult {
+  int exit_code = -1;  // -1: could not run it, or killed by a signal
+  std::string output;  // stdout and stderr together (the first 64 KiB)
+};
+// Runs a helper program (found on PATH, e.g. `ip`) to completion with `input` on its standard
+// input, optionally inside a network namespace. For the short administrative commands of
+// core/cluster/netns.cpp; the launcher is blocked meanwhile.
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {},
+                          const std::filesystem::path& netns = {});
 
 enum class ProcessState { gone, running, stopped, zombie };
 

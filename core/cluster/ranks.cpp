@@ -36,6 +36,25 @@ std::optional<std::vector<int>> parse_ranks(std::string_view text, int nodes, st
   return ranks;
 }
 
+std::optional<ValueAtRanks> parse_value_at_ranks(std::string_view text, int nodes,
+                                                 std::string& error) {
+  ValueAtRanks result;
+  const auto at = text.find('@');
+  result.value = std::string(text.substr(0, at));
+  if (at == std::string_view::npos) {
+    for (int r = 1; r <= nodes; ++r) result.ranks.push_back(r);
+    return result;
+  }
+  auto ranks = parse_ranks(text.substr(at + 1), nodes, error);
+  if (!ranks) return std::nullopt;
+  if (ranks->empty()) {
+    error = "no ranks after @ in \"" + std::string(text) + "\"";
+    return std::nullopt;
+  }
+  result.ranks = std::move(*ranks);
+  return result;
+}
+
 std::string format_ranks(const std::vector<int>& ranks) {
   std::string out;
   for (int r : ranks) out += (out.empty() ? "" : ",") + std::to_string(r);

@@ -370,12 +370,16 @@ std::optional<telemetry::Report> run_cluster(const RunOptions& o, std::string& e
   launch.byzantine = o.byzantine;
   launch.node_binary = o.node_binary;
   launch.insecure = o.insecure;
+  launch.netns = o.netns;
   launch.cancelled = o.cancelled;
   const int step = std::max(1, o.nodes / 4);
   launch.progress = [&](int up, int total) {
     if (up == total || (up > 0 && up % step == 0)) {
       say("nodes answering: " + std::to_string(up) + "/" + std::to_string(total));
     }
+  };
+  launch.network_progress = [&](int done, int total) {
+    if (done == total) say("network namespaces ready: " + std::to_string(total));
   };
   say("starting " + std::to_string(o.nodes) + " nodes in mode " + o.mode + " (" + dir.string() +
       ")");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/netns.hpp"
 #include "cluster/scenario.hpp"
 #include "telemetry/report.hpp"
 
@@ -37,6 +38,7 @@ struct RunOptions {
   std::function<bool()> cancelled;
   std::filesystem::path node_binary;  // empty: raintree-node next to the running executable
   bool insecure = false;              // plaintext peer links, for packet captures
+  NetnsOptions netns;                 // nodes in network namespaces of their own (root)
   std::chrono::milliseconds settle_timeout{10000};  // peers connecting / noticing faults
 };
 

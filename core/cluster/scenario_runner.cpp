@@ -146,6 +146,10 @@ class Runner {
     l.advert_priority = s_.advert_priority;
     l.byzantine = s_.byzantine;
     l.node_binary = o_.node_binary;
+    l.netns = o_.netns;
+    l.network_progress = [this](int done, int total) {
+      if (done == total) say("network namespaces ready: " + std::to_string(total));
+    };
     l.progress = [this](int started, int total) {
       say("started " + std::to_string(started) + "/" + std::to_string(total) + " nodes");
     };

@@ -36,6 +36,7 @@ struct ScenarioRunOptions {
   std::filesystem::path dir;          // cluster files and logs; empty: a temporary directory
   std::filesystem::path record_file;  // keep the recording here; empty: not kept
   std::filesystem::path node_binary;  // empty: raintree-node next to the running executable
+  NetnsOptions netns;                 // nodes in network namespaces of their own (root)
   std::function<void(const ScenarioProgress&)> progress;
   // Called with `progress`, and with the cluster as it stands (restarts change pids) while its
   // nodes run, up to the "reporting" phase: `raintree-lab soak` samples their processes here.

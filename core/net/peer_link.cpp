@@ -378,8 +378,9 @@ bool Connection::parse_frames() {
     partial_since_.reset();
   } else if (parsed || !partial_since_) {
     partial_since_ = now;
-    const auto timeout = link_->config().frame_timeout;
-    if (timeout.count() > 0 && *partial_since_ + timeout < read_timer_.expiry()) arm_read_timer();
+    if (const auto frame_end = frame_deadline(); frame_end && *frame_end < read_timer_.expiry()) {
+      arm_read_timer();
+    }
   }
   return true;
 }
@@ -463,12 +464,17 @@ void Connection::on_heartbeat_timer(const boost::system::error_code& ec) {
   arm_heartbeat();
 }
 
+std::optional<SteadyClock::time_point> Connection::frame_deadline() const {
+  const auto& config = link_->config();
+  if (!partial_since_ || config.frame_timeout.count() <= 0) return std::nullopt;
+  const auto earned = std::chrono::milliseconds(
+      config.frame_min_rate == 0 ? 0 : reader_.buffered() * 1000 / config.frame_min_rate);
+  return *partial_since_ + config.frame_timeout + earned;
+}
+
 void Connection::arm_read_timer() {
   auto deadline = last_in_ + link_->config().read_timeout;
-  const auto frame_timeout = link_->config().frame_timeout;
-  if (partial_since_ && frame_timeout.count() > 0) {
-    deadline = std::min(deadline, *partial_since_ + frame_timeout);
-  }
+  if (const auto frame_end = frame_deadline()) deadline = std::min(deadline, *frame_end);
   read_timer_.expires_at(deadline);
   read_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     self->on_read_timer(ec);
@@ -483,10 +489,12 @@ void Connection::on_read_timer(const boost::system::error_code& ec) {
           std::to_string(link_->config().read_timeout.count()) + " ms");
     return;
   }
-  const auto frame_timeout = link_->config().frame_timeout;
-  if (partial_since_ && frame_timeout.count() > 0 && now - *partial_since_ >= frame_timeout) {
-    fail("frame not complete within " + std::to_string(frame_timeout.count()) + " ms (" +
-         std::to_string(reader_.buffered()) + " bytes of it received)");
+  if (const auto frame_end = frame_deadline(); frame_end && now >= *frame_end) {
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - *partial_since_).count();
+    fail("frame not complete after " + std::to_string(took) + " ms (" +
+         std::to_string(reader_.buffered()) + " bytes of it received, slower than " +
+         std::to_string(link_->config().frame_min_rate) + " bytes/s)");
     return;
   }
   arm_read_timer();

@@ -160,6 +160,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // When the first bytes of the frame still incomplete arrived (frame_timeout); none: no
   // incomplete frame is buffered.
   std::optional<SteadyClock::time_point> partial_since_;
+  // When the incomplete frame runs out of time (TransportConfig::frame_timeout); none: no
+  // incomplete frame, or no deadline.
+  std::optional<SteadyClock::time_point> frame_deadline() const;
 
   bool writing_ = false;
   // The frames at the front of the link's queue being written, held here as well so that the

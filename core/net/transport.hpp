@@ -85,10 +85,13 @@ struct TransportConfig {
   // The same, per remote address: one host cannot take every handshake slot and lock the
   // members out (0: no per-address limit).
   std::size_t max_handshakes_per_address = 16;
-  // A frame whose first bytes arrived must be complete within this time: a peer trickling a
-  // byte now and then keeps read_timeout quiet but must not hold the connection and its buffer
-  // forever. Longer than sending max_body takes on the slowest link (0: no deadline).
+  // A frame whose first bytes arrived must be complete within frame_timeout, plus the time its
+  // bytes so far take at frame_min_rate: a peer trickling a byte now and then keeps
+  // read_timeout quiet but must not hold the connection and its buffer forever, while a big
+  // frame on a slow link (10 Mbit/s shared by several peers) keeps its connection as long as
+  // it arrives at frame_min_rate or faster (frame_timeout 0: no deadline).
   std::chrono::milliseconds frame_timeout{5000};
+  std::size_t frame_min_rate = 32 * 1024;  // bytes per second
   // Per peer, across its connections: more frames or bytes than this is a flood, and the
   // connection is closed (inbound_budget.hpp).
   InboundLimits inbound;

@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "unit/net/transport_harness.hpp"
@@ -388,8 +390,33 @@ TEST(Transport, ATrickledFrameIsClosedAtTheFrameDeadline) {
       },
       5s));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
-  EXPECT_TRUE(eventually([&] { return t.logs.contains("frame not complete within 400 ms"); }));
+  EXPECT_TRUE(eventually([&] { return t.logs.contains("frame not complete after"); }));
   t.b.with([](const Recorded& r) { EXPECT_TRUE(r.messages.empty()); });
+}
+
+// A big frame on a slow link takes longer than frame_timeout, but arrives faster than
+// frame_min_rate: its connection stays and the frame is delivered.
+TEST(Transport, ABigFrameOnASlowLinkIsNotCutOff) {
+  net::TransportConfig config;
+  config.read_timeout = 2s;
+  config.frame_timeout = 300ms;
+  config.frame_min_rate = 32 * 1024;
+  NodeAndRawMember t(config);
+
+  RawClient slow(t.b.port());
+  ASSERT_TRUE(t.hello(slow));
+  const auto frame = *gossip_frame(7, 96 * 1024);
+  // 16 KiB every 150 ms (about 107 KiB/s): the whole frame takes about 900 ms, three times
+  // frame_timeout. The pauses are the slow link being modelled.
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t sent = 0; sent < frame.size(); sent += 16 * 1024) {
+    const std::size_t end = std::min(frame.size(), sent + 16 * 1024);
+    ASSERT_TRUE(slow.send({frame.begin() + sent, frame.begin() + end}));
+    if (end < frame.size()) std::this_thread::sleep_for(150ms);
+  }
+  ASSERT_GT(std::chrono::steady_clock::now() - start, config.frame_timeout);
+  EXPECT_TRUE(t.b.wait([](const Recorded& r) { return r.messages.size() == 1; }));
+  t.b.with([](const Recorded& r) { EXPECT_TRUE(r.downs.empty()); });
 }
 
 // One address cannot hold every handshake slot: another host's HELLO still gets in.
