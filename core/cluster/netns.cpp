@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -162,8 +163,31 @@ bool configure_node(const Network& net, int rank, std::string& error) {
   return true;
 }
 
+// The kernel's IPv4 neighbour (ARP) table is one table for every namespace, 1024 entries by
+// default (gc_thresh3), and a full mesh of N nodes needs about N * N of them: past ~30 nodes
+// links would fail with "neighbour table overflow". Raises the limits to fit this cluster on
+// top of what is there; never lowers them (other clusters and the host share them).
+bool ensure_neighbour_capacity(int nodes, std::string& error) {
+  const long needed = static_cast<long>(nodes) * nodes + 1024;
+  const std::string base = "/proc/sys/net/ipv4/neigh/default/";
+  long thresh3 = 0;
+  std::ifstream(base + "gc_thresh3") >> thresh3;
+  if (thresh3 >= needed) return true;
+  for (const char* name : {"gc_thresh2", "gc_thresh3"}) {
+    std::ofstream out(base + name);
+    out << needed << '\n';
+    if (!out.flush()) {
+      error = "cannot raise " + base + name + " to " + std::to_string(needed) +
+              " (the neighbour table a mesh of " + std::to_string(nodes) + " nodes needs)";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool build(Network& net, const std::function<void(int, int)>& progress, std::string& error) {
   const int nodes = static_cast<int>(net.namespaces.size());
+  if (!ensure_neighbour_capacity(nodes, error)) return false;
   std::ostringstream root;
   for (const std::string& ns : net.namespaces) root << "netns add " << ns << "\n";
   root << "link add " << net.host_link << " type veth peer name uplink netns " << net.hub << "\n"
