@@ -16,6 +16,7 @@ RT_PACKAGES=(
   tshark tcpdump
   # raintree-lab --netns: namespaces, veth pairs and a bridge (ip), caps (tc), loss (nft)
   iproute2 nftables
+  dpkg-dev debootstrap desktop-file-utils appstream man-db bash-completion  # .deb, its tests (docs/packaging.md)
 )
 
 rt_install_packages() {

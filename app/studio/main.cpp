@@ -200,6 +200,8 @@ int main(int argc, char** argv) {
   rt::gui::TimedApplication app(argc, argv);
   QApplication::setApplicationName(QStringLiteral("RainTree Studio"));
   QApplication::setOrganizationName(QStringLiteral("RainTree"));
+  // The installed desktop entry (packaging/linux), so that Wayland shells match the window to it.
+  QGuiApplication::setDesktopFileName(QStringLiteral("io.github.raintree.Studio"));
   app.setQuitOnLastWindowClosed(false);
   rt::gui::applyStudioTheme(app);
 
