@@ -58,8 +58,14 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure", insecure,
                "plaintext peer links without authentication, for packet captures only: any "
                "process that can reach the port may claim a member's id");
-  app.add_option("--listen", listen, "peer endpoint HOST:PORT (must match the address book)")
+  app.add_option("--listen", listen,
+                 "peer endpoint HOST:PORT that peers dial (must match the address book; HOST "
+                 "may be a DNS name when --bind gives the address)")
       ->required();
+  std::string bind;
+  app.add_option("--bind", bind,
+                 "address the peer port binds, e.g. 0.0.0.0 in a pod known by its DNS name "
+                 "(default: the --listen host)");
   app.add_option("--address-book", book_path, "address book JSON file")->required();
   std::string control_host = "127.0.0.1";
   app.add_option("--control", control, "control channel port")->required();
@@ -143,6 +149,21 @@ int main(int argc, char** argv) {
   if (!rt::protocol::parse_endpoint(listen, config.listen_host, config.listen_port)) {
     return usage_error("--listen must be HOST:PORT, got \"" + listen + "\"");
   }
+  {
+    boost::system::error_code not_ip;
+    if (!bind.empty()) {
+      boost::asio::ip::make_address(bind, not_ip);
+      if (not_ip) return usage_error("--bind must be an IP address, got \"" + bind + "\"");
+    } else {
+      boost::asio::ip::make_address(config.listen_host, not_ip);
+      if (not_ip) {
+        return usage_error("--listen host \"" + config.listen_host +
+                           "\" is not an IP address: give --bind ADDR (e.g. 0.0.0.0) to say "
+                           "where to listen");
+      }
+    }
+  }
+  config.bind_host = bind;
   config.control_host = control_host;
   if (!parse_port(control, config.control_port)) {
     return usage_error("--control must be a port number 1..65535, got \"" + control + "\"");

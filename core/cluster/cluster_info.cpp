@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/node_key.hpp"
+
 namespace rt::cluster {
 namespace {
 
@@ -78,6 +80,13 @@ bool parse_node(const json& entry, std::size_t index, NodeInfo& node, std::strin
       error = where + ": \"public_key\" must be 64 hex characters";
       return false;
     }
+  }
+  if (const auto tls = entry.find("control_tls"); tls != entry.end()) {
+    if (!tls->is_boolean()) {
+      error = where + ": \"control_tls\" must be true or false";
+      return false;
+    }
+    node.control_tls = tls->get<bool>();
   }
   if (const auto args = entry.find("args"); args != entry.end()) {
     if (!args->is_array()) {
@@ -218,30 +227,17 @@ bool ClusterInfo::save(const std::filesystem::path& file, std::string& error) co
     if (n.public_key) nodes_json.back()["public_key"] = to_hex(*n.public_key);
     if (!n.key_file.empty()) nodes_json.back()["key_file"] = n.key_file;
     if (!n.netns.empty()) nodes_json.back()["netns"] = n.netns;
+    if (n.control_tls) nodes_json.back()["control_tls"] = *n.control_tls;
   }
   json doc = {{"mode", mode},
               {"address_book", address_book.string()},
               {"insecure", insecure},
               {"nodes", nodes_json}};
   if (network) doc["network"] = network->to_json();
-  // Write to a temporary file and rename, so that a reader never sees half a file.
+  // Write to a temporary file and rename, so that a reader never sees half a file. The file
+  // holds every node's control token: created 0600, for its owner's eyes only from the start.
   const std::filesystem::path tmp = file.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    // The file holds every node's control token: for its owner's eyes only.
-    std::error_code perms_error;
-    std::filesystem::permissions(
-        tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, perms_error);
-    if (!out) {
-      error = "cannot write " + tmp.string();
-      return false;
-    }
-    out << doc.dump(2) << '\n';
-    if (!out.flush()) {
-      error = "cannot write " + tmp.string();
-      return false;
-    }
-  }
+  if (!crypto::write_secret_file(tmp.string(), doc.dump(2) + "\n", error)) return false;
   std::error_code ec;
   std::filesystem::rename(tmp, file, ec);
   if (ec) {

@@ -28,6 +28,11 @@ struct NodeInfo {
   std::string key_file;  // the private key's file (0600), when this machine launched the node
   // The network namespace the node runs in (--netns clusters; see netns.hpp); empty: the host's.
   std::string netns;
+  // Whether the control channel at `control` speaks TLS (pinning public_key). nullopt: derived
+  // from the host, as the node decides it (loopback plaintext, anything else TLS). true: TLS
+  // even on loopback, for a node that serves TLS behind a local forward (kubectl
+  // port-forward). false is refused off loopback: a token never crosses a network in clear.
+  std::optional<bool> control_tls;
 
   // What identifies the node's process on its command line: the key file's path (unique to
   // the cluster directory and rank), or the token for nodes started with --token.

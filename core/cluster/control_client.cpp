@@ -21,6 +21,12 @@ namespace {
 // oldest are dropped and their events added to the next batch's `dropped`.
 constexpr std::size_t kMaxBufferedBatches = 1024;
 
+// A TLS record header (alert 21 or handshake 22, then major version 3): what a TLS server
+// answers to a plaintext control hello before it hangs up.
+bool looks_like_tls(const std::vector<std::uint8_t>& bytes) {
+  return bytes.size() >= 3 && (bytes[0] == 21 || bytes[0] == 22) && bytes[1] == 3;
+}
+
 }  // namespace
 
 struct ControlClient::Impl {
@@ -185,7 +191,8 @@ ControlClient::~ControlClient() = default;
 std::unique_ptr<ControlClient> ControlClient::connect(const std::string& endpoint,
                                                       const std::string& token, Duration timeout,
                                                       std::string& error,
-                                                      const std::optional<PublicKey>& node_key) {
+                                                      const std::optional<PublicKey>& node_key,
+                                                      std::optional<bool> tls) {
   const auto deadline = Clock::now() + timeout;
   const auto colon = endpoint.rfind(':');
   if (colon == std::string::npos) {
@@ -193,11 +200,19 @@ std::unique_ptr<ControlClient> ControlClient::connect(const std::string& endpoin
     return nullptr;
   }
   auto impl = std::make_unique<Impl>();
-  if (!crypto::is_loopback_host(endpoint.substr(0, colon))) {
+  const bool loopback = crypto::is_loopback_host(endpoint.substr(0, colon));
+  if (tls == false && !loopback) {
+    error = endpoint +
+            " is not on loopback: \"control_tls\": false would send the token in clear; a "
+            "control channel off loopback is always TLS";
+    return nullptr;
+  }
+  if (tls.value_or(!loopback)) {
     if (!node_key) {
       error = endpoint +
-              " is not on loopback: its control channel runs TLS, and there is no "
-              "public key of the node to pin (cluster.json \"public_key\")";
+              (loopback ? std::string(" runs TLS (\"control_tls\": true)")
+                        : std::string(" is not on loopback: its control channel runs TLS")) +
+              ", and there is no public key of the node to pin (cluster.json \"public_key\")";
       return nullptr;
     }
     impl->tls = crypto::make_client_tls_context(error);
@@ -255,6 +270,16 @@ std::unique_ptr<ControlClient> ControlClient::connect(const std::string& endpoin
   const auto answer = impl->await_response(0, deadline, why);
   if (!answer) {
     error = endpoint + ": no answer to the control hello (" + why + ")";
+    if (!impl->stream->secure() && looks_like_tls(impl->in)) {
+      error = endpoint +
+              ": the node answered with TLS: its control channel runs TLS (set \"control_tls\": "
+              "true for this node in cluster.json, next to its \"public_key\")";
+    } else if (!impl->stream->secure() && impl->in.empty() && why.rfind("timed out", 0) != 0) {
+      // A TLS server hangs up on a plaintext hello without a word: say what may be wrong.
+      error +=
+          "; a node that serves TLS here (a forward to a control channel off loopback, "
+          "e.g. kubectl port-forward) needs \"control_tls\": true in cluster.json";
+    }
     return nullptr;
   }
   const auto doc = nlohmann::json::parse(*answer, nullptr, false);

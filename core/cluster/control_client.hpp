@@ -1,6 +1,7 @@
 // A blocking client of one node's control channel (docs/control-protocol.md). Every call
 // has a timeout. One instance is used from one thread at a time. A node on loopback is reached
-// in plaintext; anywhere else over TLS 1.3, pinning the node's key.
+// in plaintext; anywhere else over TLS 1.3, pinning the node's key (and on loopback too when
+// cluster.json says "control_tls": true, e.g. through kubectl port-forward).
 #pragma once
 
 #include <chrono>
@@ -21,16 +22,20 @@ class ControlClient {
   using Duration = std::chrono::milliseconds;
 
   // Connects to "host:port" and authenticates with the token. Off loopback the channel is TLS
-  // and the node must present `node_key`. nullptr and a reason on failure (refused, timed out,
-  // wrong token, no key to pin, another key).
+  // and the node must present `node_key`. `tls` overrides that choice: true speaks TLS even to
+  // a loopback endpoint (a local forward to a node that serves TLS, e.g. kubectl
+  // port-forward); false is refused off loopback. nullptr and a reason on failure (refused,
+  // timed out, wrong token, no key to pin, another key).
   static std::unique_ptr<ControlClient> connect(const std::string& endpoint,
                                                 const std::string& token, Duration timeout,
                                                 std::string& error,
-                                                const std::optional<PublicKey>& node_key = {});
-  // The same for a node of cluster.json (its control endpoint, token and public key).
+                                                const std::optional<PublicKey>& node_key = {},
+                                                std::optional<bool> tls = std::nullopt);
+  // The same for a node of cluster.json (its control endpoint, token, public key and
+  // control_tls).
   static std::unique_ptr<ControlClient> connect(const NodeInfo& node, Duration timeout,
                                                 std::string& error) {
-    return connect(node.control, node.token, timeout, error, node.public_key);
+    return connect(node.control, node.token, timeout, error, node.public_key, node.control_tls);
   }
   ~ControlClient();
 

@@ -21,20 +21,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// One fresh Ed25519 key per node, sorted by the ids they derive (rank order).
-std::optional<std::vector<crypto::NodeKey>> generate_keys(int count, std::string& error) {
-  std::vector<crypto::NodeKey> keys;
-  std::set<NodeId> ids;
-  while (static_cast<int>(keys.size()) < count) {
-    auto key = crypto::NodeKey::generate(error);
-    if (!key) return std::nullopt;
-    if (ids.insert(key->id()).second) keys.push_back(std::move(*key));
-  }
-  std::sort(keys.begin(), keys.end(),
-            [](const crypto::NodeKey& a, const crypto::NodeKey& b) { return a.id() < b.id(); });
-  return keys;
-}
-
 // DIR/keys/node-<rank>.key and .key.token, the directory 0700 and each file 0600: a node's
 // private key is its identity on every link, and its control token stays out of the process
 // list (raintree-node --token-file).
@@ -167,7 +153,7 @@ bool assign_endpoints(const LaunchOptions& o, ClusterInfo& info, std::string& er
 Attempt launch_once(const LaunchOptions& o, const fs::path& binary, ClusterInfo& info,
                     std::string& error) {
   std::random_device rng;
-  const auto keys = generate_keys(o.nodes, error);
+  const auto keys = crypto::generate_node_keys(o.nodes, error);
   if (!keys) return Attempt::failed;
 
   info = ClusterInfo{};

@@ -9,8 +9,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace rt::crypto {
@@ -117,6 +119,19 @@ bool NodeKey::save(const std::filesystem::path& file, std::string& error) const 
     return false;
   }
   return write_secret_file(file, pem, error);
+}
+
+std::optional<std::vector<NodeKey>> generate_node_keys(int count, std::string& error) {
+  std::vector<NodeKey> keys;
+  std::set<NodeId> ids;
+  while (static_cast<int>(keys.size()) < count) {
+    auto key = NodeKey::generate(error);
+    if (!key) return std::nullopt;
+    if (ids.insert(key->id()).second) keys.push_back(std::move(*key));
+  }
+  std::sort(keys.begin(), keys.end(),
+            [](const NodeKey& a, const NodeKey& b) { return a.id() < b.id(); });
+  return keys;
 }
 
 bool write_secret_file(const std::filesystem::path& file, std::string_view text,

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/ids.hpp"
 
@@ -56,6 +57,9 @@ class NodeKey {
   std::shared_ptr<EVP_PKEY> key_;
   PublicKey public_key_{};
 };
+
+// `count` fresh keys with distinct ids, sorted by id: a cluster's keys in rank order.
+std::optional<std::vector<NodeKey>> generate_node_keys(int count, std::string& error);
 
 // Writes `text` to `file`, created 0600 (never readable by others, not even briefly): keys and
 // control tokens.

@@ -37,7 +37,9 @@ Transport::~Transport() {
 }
 
 std::error_code Transport::listen() {
-  if (auto error = open_listener(acceptor_, config_.listen_host, config_.listen_port, local_port_))
+  const std::string& bind_host =
+      config_.bind_host.empty() ? config_.listen_host : config_.bind_host;
+  if (auto error = open_listener(acceptor_, bind_host, config_.listen_port, local_port_))
     return error;
   wire::Hello hello;
   hello.id = config_.self;

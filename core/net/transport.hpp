@@ -67,7 +67,11 @@ struct PeerAddress {
 
 struct TransportConfig {
   NodeId self;
+  // The host peers dial (announced in HELLO, may be a DNS name) and the address the acceptor
+  // binds (an IP literal; empty: listen_host). They differ in a pod, which binds 0.0.0.0 and
+  // is known by its DNS name.
   std::string listen_host = "127.0.0.1";
+  std::string bind_host;
   std::uint16_t listen_port = 0;   // 0: the OS picks one, see Transport::local_port()
   std::vector<std::string> roles;  // announced in HELLO
   // TLS 1.3 for every link (crypto::make_node_tls_context with the node's key); null:
@@ -162,7 +166,8 @@ class Transport : public std::enable_shared_from_this<Transport> {
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  // Binds and listens on config.listen_host:listen_port. Call once, before start().
+  // Binds and listens on config.bind_host (or listen_host):listen_port. Call once, before
+  // start().
   std::error_code listen();
   std::uint16_t local_port() const { return local_port_; }
 

@@ -114,14 +114,15 @@ bool Node::start(std::string& error) {
   net::TransportConfig transport = config_.transport;
   transport.self = config_.id;
   transport.listen_host = config_.listen_host;
+  transport.bind_host = config_.bind_host;
   transport.listen_port = config_.listen_port;
   transport.roles = {config_.membership->find(config_.id)->role};
   transport.fault_seed = rng_();  // injected loss is reproducible from the node's seed
   transport.tls = std::move(tls);
   transport_ = net::Transport::create(io_, std::move(transport), *this);
   if (auto ec = transport_->listen()) {
-    error = "cannot listen on " + config_.listen_host + ":" + std::to_string(config_.listen_port) +
-            ": " + ec.message();
+    error = "cannot listen on " + bind_host() + ":" + std::to_string(config_.listen_port) + ": " +
+            ec.message();
     stop();
     return false;
   }
@@ -192,8 +193,10 @@ bool Node::start(std::string& error) {
   RT_LOG(info, kLog,
          "node " + config_.id.short_hex() + " (" + config_.mode + ", " +
              (tls_links() ? "TLS 1.3" : "INSECURE plaintext") + " links) listening on " +
-             config_.listen_host + ":" + std::to_string(listen_port()) + ", control " +
-             std::to_string(control_port()) + ", metrics " + std::to_string(metrics_port()));
+             config_.listen_host + ":" + std::to_string(listen_port()) +
+             (config_.bind_host.empty() ? "" : " (bound to " + config_.bind_host + ")") +
+             ", control " + std::to_string(control_port()) + ", metrics " +
+             std::to_string(metrics_port()));
   return true;
 }
 

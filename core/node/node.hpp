@@ -50,8 +50,9 @@ struct NodeConfig {
   // Plaintext peer links even though there is a key (--insecure --key): captures of a cluster
   // whose control channels are off loopback, which still need the key for their TLS.
   bool plaintext_links = false;
-  std::string listen_host = "127.0.0.1";
-  std::uint16_t listen_port = 0;  // 0: the OS picks one (tests)
+  std::string listen_host = "127.0.0.1";  // what peers dial: the address book's host
+  std::uint16_t listen_port = 0;          // 0: the OS picks one (tests)
+  std::string bind_host;  // the address the peer port binds (--bind); empty: listen_host
   protocol::MembershipPtr membership;
   std::string control_host = "127.0.0.1";
   std::uint16_t control_port = 0;
@@ -103,6 +104,10 @@ class Node : public std::enable_shared_from_this<Node>, private net::TransportOb
   std::string check_member_key(const protocol::Member& member) const;
   // Peer links are mutual TLS: there is a key and --insecure was not given.
   bool tls_links() const;
+  // The address the peer port binds: --bind, or the --listen host.
+  const std::string& bind_host() const {
+    return config_.bind_host.empty() ? config_.listen_host : config_.bind_host;
+  }
 
   // TransportObserver
   void on_peer_up(const NodeId& peer) override;

@@ -67,6 +67,7 @@ json Node::cmd_status() const {
       {"links", tls_links() ? "tls1.3" : "insecure"},
       {"pid", static_cast<int>(::getpid())},
       {"listen", config_.listen_host + ":" + std::to_string(listen_port())},
+      {"bind", bind_host() + ":" + std::to_string(listen_port())},
       {"control", config_.control_host + ":" + std::to_string(control_port())},
       {"metrics", config_.metrics_host + ":" + std::to_string(metrics_port())},
       {"roles", json::array({self ? self->role : std::string("validator")})},

@@ -22,6 +22,8 @@ std::string local_non_loopback_address() {
   for (ifaddrs* it = list; it && found.empty(); it = it->ifa_next) {
     if (!it->ifa_addr || it->ifa_addr->sa_family != AF_INET) continue;
     if ((it->ifa_flags & IFF_UP) == 0 || (it->ifa_flags & IFF_LOOPBACK) != 0) continue;
+    // Not the way into a --netns cluster another test may be running: it goes away with it.
+    if (std::string(it->ifa_name).rfind("rtlab", 0) == 0) continue;
     char text[INET_ADDRSTRLEN] = {};
     const auto* address = reinterpret_cast<const sockaddr_in*>(it->ifa_addr);
     if (::inet_ntop(AF_INET, &address->sin_addr, text, sizeof text)) found = text;

@@ -123,6 +123,29 @@ TEST_F(ClusterInfoTest, ErrorsNameTheField) {
   }
 }
 
+// control_tls is optional: absent stays absent (derived from the host), true and false
+// survive a save and a load, anything else is refused by name.
+TEST_F(ClusterInfoTest, ControlTlsIsOptionalAndRoundTrips) {
+  ClusterInfo info = sample();
+  info.nodes[0].control_tls = true;
+  info.nodes[1].control_tls = false;
+  std::string error;
+  ASSERT_TRUE(info.save(dir_ / "cluster.json", error)) << error;
+  const auto doc = nlohmann::json::parse(std::ifstream(dir_ / "cluster.json"));
+  EXPECT_EQ(doc["nodes"][0]["control_tls"], true);
+  EXPECT_EQ(doc["nodes"][1]["control_tls"], false);
+  EXPECT_FALSE(doc["nodes"][2].contains("control_tls"));
+  const auto loaded = ClusterInfo::load(dir_ / "cluster.json", error);
+  ASSERT_TRUE(loaded) << error;
+  EXPECT_EQ(loaded->nodes[0].control_tls, std::optional<bool>(true));
+  EXPECT_EQ(loaded->nodes[1].control_tls, std::optional<bool>(false));
+  EXPECT_FALSE(loaded->nodes[2].control_tls.has_value());
+
+  EXPECT_FALSE(load_edited([](auto& d) { d["nodes"][1]["control_tls"] = "yes"; }, error));
+  EXPECT_NE(error.find("nodes[1]: \"control_tls\" must be true or false"), std::string::npos)
+      << error;
+}
+
 TEST_F(ClusterInfoTest, MissingFileAndBadJson) {
   std::string error;
   EXPECT_FALSE(ClusterInfo::load(dir_ / "none.json", error));

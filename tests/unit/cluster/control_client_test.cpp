@@ -57,6 +57,26 @@ TEST(ControlClient, BadEndpointIsReported) {
   EXPECT_NE(error.find("host:port"), std::string::npos) << error;
 }
 
+// "control_tls": false never sends a token in clear off loopback, and TLS needs a key to pin;
+// both are refused before any connection is made (192.0.2.1 is TEST-NET-1: never dialled).
+TEST(ControlClient, ControlTlsIsCheckedBeforeConnecting) {
+  std::string error;
+  EXPECT_FALSE(
+      ControlClient::connect("192.0.2.1:7001", "x", milliseconds(100), error, std::nullopt, false));
+  EXPECT_NE(error.find("would send the token in clear"), std::string::npos) << error;
+  FakeNode node("secret", echo);
+  EXPECT_FALSE(ControlClient::connect(node.endpoint(), "secret", milliseconds(1000), error,
+                                      std::nullopt, true));
+  EXPECT_NE(error.find("runs TLS (\"control_tls\": true), and there is no public key"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(node.refused, 0);
+  // An explicit false on loopback is the default: plaintext.
+  EXPECT_TRUE(ControlClient::connect(node.endpoint(), "secret", milliseconds(2000), error,
+                                     std::nullopt, false))
+      << error;
+}
+
 TEST(ControlClient, StaleResponsesAreSkippedAndEventsKept) {
   FakeNode node("t", echo);
   node.stale_first = true;
