@@ -13,6 +13,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "cluster/process.hpp"
 
@@ -352,11 +353,17 @@ bool remove_network(const Network& net, std::string& error) {
       problems.push_back(why);
     }
   }
-  std::ostringstream dels;
-  for (const std::string& ns : all) {
-    if (namespace_exists(ns)) dels << "netns del " << ns << "\n";
+  // `ip netns del` can fail for a moment while another `ip netns` is changing the mounts under
+  // /run/netns (parallel launchers): try again a few times before calling it stuck.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::ostringstream dels;
+    for (const std::string& ns : all) {
+      if (namespace_exists(ns)) dels << "netns del " << ns << "\n";
+    }
+    if (dels.str().empty()) break;
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    run_command({"ip", "-force", "-batch", "-"}, dels.str());
   }
-  if (!dels.str().empty()) run_command({"ip", "-force", "-batch", "-"}, dels.str());
   for (const std::string& ns : all) {
     if (namespace_exists(ns)) problems.push_back("namespace " + ns + " is still there");
   }
