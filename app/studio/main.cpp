@@ -20,6 +20,7 @@
 
 #include "bench/studio_bench.hpp"
 #include "bench/timed_application.hpp"
+#include "cluster/netns.hpp"
 #include "main_window.hpp"
 #include "plots/compare_plot.hpp"
 #include "plots/studio_plots.hpp"
@@ -49,6 +50,8 @@ struct StudioOptions {
   double after = 0;  // with --screenshot: seconds after the session is up
   double bench = 0;  // seconds of simulated load to measure
   double bench_rate = 10000;
+  bool netns = false;     // launched nodes in network namespaces of their own (root)
+  std::string link_rate;  // with netns: every node's link capped (tc tbf), e.g. "10mbit"
 };
 
 // Seconds of non-zero cluster traffic the plot shows before the screenshot is taken.
@@ -172,6 +175,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1.0, 1e6))
       ->capture_default_str()
       ->needs(bench);
+  auto* netns = cli.add_flag("--netns", options.netns,
+                             "Launch each node in a network namespace of its own, with its own "
+                             "address on a private bridge (root only; docs/netns.md)");
+  cli.add_option("--link-rate", options.link_rate,
+                 "With --netns: cap every node's link both ways with tc tbf, e.g. 10mbit")
+      ->needs(netns);
+  for (auto* other : {attach, scenario, replay, bench}) netns->excludes(other);
   for (auto* other : {attach, scenario, replay}) bench->excludes(other);
   attach->excludes(cli.get_option("--nodes"));
   attach->excludes(cli.get_option("--mode"));
@@ -187,6 +197,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     const int code = cli.exit(error);
     return code == 0 ? 0 : 2;
+  }
+  if (!options.link_rate.empty()) {
+    if (const std::string why = rt::cluster::check_link_rate(options.link_rate); !why.empty()) {
+      std::cerr << "raintree-studio: --link-rate: " << why << '\n';
+      return 2;
+    }
+  }
+  if (options.netns) {
+    if (const std::string why = rt::cluster::netns_unavailable(false); !why.empty()) {
+      std::cerr << "raintree-studio: " << why << '\n';
+      return 2;
+    }
   }
   if (!haveDisplay()) {
     std::cerr << "raintree-studio: no display found (DISPLAY and WAYLAND_DISPLAY are unset).\n"
@@ -400,6 +422,11 @@ int main(int argc, char** argv) {
     rt::cluster::LaunchOptions launch;
     launch.nodes = options.nodes;
     launch.mode = options.mode;
+    launch.netns.enabled = options.netns;
+    if (!options.link_rate.empty()) {
+      launch.netns.shaping.assign(static_cast<std::size_t>(options.nodes),
+                                  rt::cluster::LinkShaping{options.link_rate, 0});
+    }
     controller.launch(std::move(launch));
   }
   return app.exec();

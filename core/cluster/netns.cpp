@@ -298,8 +298,8 @@ std::optional<Network> Network::from_json(const nlohmann::json& doc, std::string
 
 std::string netns_unavailable(bool need_nft) {
   if (::geteuid() != 0) {
-    return "--netns needs root: it creates network namespaces, veth pairs and a bridge (run "
-           "raintree-lab with sudo, or leave out --netns for a loopback cluster)";
+    return "--netns needs root: it creates network namespaces, veth pairs and a bridge (run it "
+           "with sudo, or leave out --netns for a loopback cluster)";
   }
   if (run_command({"ip", "-V"}).exit_code != 0) {
     return "--netns needs the ip command (Debian package iproute2)";
