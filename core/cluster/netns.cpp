@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -99,6 +100,7 @@ std::uint64_t rate_bits(const std::string& rate) {
                               : unit == "mbit" ? 1000000
                               : unit == "kbit" ? 1000
                                                : 1;
+  if (value > UINT64_MAX / scale) return 0;
   return value * scale;
 }
 
