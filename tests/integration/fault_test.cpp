@@ -234,10 +234,6 @@ TEST(FaultController, DestructionUndoesStopAndMute) {
 
 // ---- raintree-lab fault and attach ----
 
-CommandResult lab(const std::vector<std::string>& args) {
-  return run_command(bin("raintree-lab"), args, milliseconds(30000));
-}
-
 // The line of `attach status` for a rank ("   2  5c1929b1 ...").
 std::string status_line(const std::string& output, int rank) {
   std::istringstream in(output);

@@ -116,6 +116,12 @@ inline CommandResult run_command(const fs::path& program, const std::vector<std:
   return result;
 }
 
+// raintree-lab with `args`, run to completion (killed after `limit`, which only a hang reaches).
+inline CommandResult lab(const std::vector<std::string>& args,
+                         milliseconds limit = milliseconds(120000)) {
+  return run_command(bin("raintree-lab"), args, limit);
+}
+
 // Every pid of the processes whose command line mentions `needle` (e.g. a cluster directory).
 inline std::vector<int> processes_mentioning(const std::string& needle) {
   std::vector<int> pids;

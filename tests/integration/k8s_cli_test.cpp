@@ -23,10 +23,6 @@ namespace {
 
 using nlohmann::json;
 
-CommandResult lab(const std::vector<std::string>& args) {
-  return run_command(bin("raintree-lab"), args);
-}
-
 std::string read_text(const fs::path& file) {
   std::ifstream in(file);
   std::stringstream text;

@@ -10,10 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-CommandResult lab(const std::vector<std::string>& args) {
-  return run_command(bin("raintree-lab"), args);
-}
-
 // Runs check_contract.py on a file; skipped (true) when the script is not there.
 bool contract_ok(const std::string& kind, const fs::path& file, std::string& output) {
   if (!fs::exists(check_contract_script())) {

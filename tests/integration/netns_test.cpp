@@ -14,10 +14,6 @@ namespace {
 
 using std::chrono::seconds;
 
-CommandResult lab(const std::vector<std::string>& args, milliseconds limit = milliseconds(120000)) {
-  return run_command(bin("raintree-lab"), args, limit);
-}
-
 bool namespace_exists(const std::string& name) {
   std::error_code ec;
   return fs::exists(cluster::Network::netns_path(name), ec);

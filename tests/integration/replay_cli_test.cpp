@@ -62,10 +62,6 @@ void write_recording(const fs::path& file) {
   ASSERT_TRUE(w->finish(error)) << error;
 }
 
-CommandResult lab(const std::vector<std::string>& args) {
-  return run_command(bin("raintree-lab"), args, milliseconds(20000));
-}
-
 std::string read_text(const fs::path& file) {
   std::ifstream in(file);
   std::stringstream text;

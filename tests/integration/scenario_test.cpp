@@ -12,10 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-CommandResult lab(const std::vector<std::string>& args, milliseconds limit = milliseconds(120000)) {
-  return run_command(bin("raintree-lab"), args, limit);
-}
-
 json read_json(const fs::path& file) {
   std::ifstream in(file);
   return json::parse(in, nullptr, false);
