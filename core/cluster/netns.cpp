@@ -39,11 +39,24 @@ std::string slot_address(int slot, int host) {
   return "10.213." + std::to_string(4 * slot + host / 256) + "." + std::to_string(host % 256);
 }
 
+std::string host_link_name(int slot) {
+  return kNamePrefix + std::to_string(slot);
+}
 std::string hub_name(int slot) {
-  return kNamePrefix + std::to_string(slot) + "-hub";
+  return host_link_name(slot) + "-hub";
 }
 std::string node_namespace(int slot, int rank) {
-  return kNamePrefix + std::to_string(slot) + "-n" + std::to_string(rank);
+  return host_link_name(slot) + "-n" + std::to_string(rank);
+}
+
+// The slot's fixed parts: its names and the gateway address; no nodes yet.
+Network slot_network(int slot) {
+  Network net;
+  net.slot = slot;
+  net.host_link = host_link_name(slot);
+  net.gateway = slot_address(slot, 1);
+  net.hub = hub_name(slot);
+  return net;
 }
 
 // /run/lock/raintree-netns-K.lock, flocked by whoever sets slot K up; nullptr when another
@@ -132,7 +145,7 @@ int claim_slot(std::shared_ptr<void>& lock, std::string& error) {
     lock = lock_slot(slot);
     if (!lock) continue;
     const std::string hub = hub_name(slot);
-    if (namespace_exists(hub) || link_exists(kNamePrefix + std::to_string(slot))) continue;
+    if (namespace_exists(hub) || link_exists(host_link_name(slot))) continue;
     // Someone else routing these addresses (a VPN, another tool): leave them alone.
     const CommandResult routes =
         run_command({"ip", "-4", "route", "show", "root",
@@ -319,13 +332,11 @@ std::optional<Network> create_network(int nodes, const std::vector<LinkShaping>&
     error = "a network namespace cluster has 1..1000 nodes";
     return std::nullopt;
   }
-  Network net;
-  const int slot = claim_slot(net.setup_lock, error);
+  std::shared_ptr<void> lock;
+  const int slot = claim_slot(lock, error);
   if (slot < 0) return std::nullopt;
-  net.slot = slot;
-  net.host_link = kNamePrefix + std::to_string(slot);
-  net.gateway = slot_address(slot, 1);
-  net.hub = hub_name(slot);
+  Network net = slot_network(slot);
+  net.setup_lock = std::move(lock);
   for (int rank = 1; rank <= nodes; ++rank) {
     net.namespaces.push_back(node_namespace(slot, rank));
     net.addresses.push_back(slot_address(slot, rank + 1));
@@ -393,10 +404,7 @@ std::vector<int> remove_abandoned_networks(std::string& error) {
     const bool in_use = std::any_of(names.begin(), names.end(),
                                     [](const std::string& ns) { return !pids_in(ns).empty(); });
     if (in_use) continue;
-    Network net;
-    net.slot = slot;
-    net.host_link = kNamePrefix + std::to_string(slot);
-    net.hub = hub_name(slot);
+    Network net = slot_network(slot);
     for (const std::string& ns : names) {
       if (ns != net.hub) net.namespaces.push_back(ns);
     }

@@ -3,7 +3,6 @@
 // bad arguments get one clear line and exit 2; port-forward.sh forwards what cluster.json
 // names (against a stand-in kubectl) and stops its forwards. No Kubernetes is needed; a
 // kubectl on this machine is only used, when present, to build the kustomization offline.
-#include <sys/stat.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -17,24 +16,14 @@
 #include "crypto/node_key.hpp"
 #include "helpers.hpp"
 #include "protocol/membership.hpp"
+#include "support/files.hpp"
 
 namespace rt::itest {
 namespace {
 
 using nlohmann::json;
 
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-unsigned mode_of(const fs::path& file) {
-  struct stat st {};
-  ::stat(file.c_str(), &st);
-  return st.st_mode & 0777;
-}
+using test::read_text;
 
 std::map<std::string, std::string> string_map(const YAML::Node& node) {
   std::map<std::string, std::string> out;
@@ -252,8 +241,8 @@ TEST(K8sCli, GeneratedFilesAgreeWithEachOther) {
     EXPECT_EQ(node.pid, 0);
   }
   EXPECT_EQ(info->address_book, fs::absolute(out) / "address-book.json");
-  EXPECT_EQ(mode_of(out / "secret.yaml"), 0600u);
-  EXPECT_EQ(mode_of(out / "cluster.json"), 0600u);
+  EXPECT_EQ(test::file_mode(out / "secret.yaml"), 0600u);
+  EXPECT_EQ(test::file_mode(out / "cluster.json"), 0600u);
   std::string check;
   if (fs::exists(check_contract_script())) {
     const auto contract =
@@ -282,7 +271,7 @@ TEST(K8sCli, GeneratedFilesAgreeWithEachOther) {
 
   // port-forward.sh forwards every pod to the ports cluster.json names.
   const std::string forward = read_text(out / "port-forward.sh");
-  EXPECT_EQ(mode_of(out / "port-forward.sh"), 0755u);
+  EXPECT_EQ(test::file_mode(out / "port-forward.sh"), 0755u);
   for (int i = 0; i < n; ++i) {
     EXPECT_NE(forward.find("forward " + std::to_string(i) + " rt-" + std::to_string(i) + " " +
                            std::to_string(20000 + i) + " " + std::to_string(20000 + n + i) + "\n"),

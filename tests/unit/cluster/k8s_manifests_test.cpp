@@ -4,7 +4,6 @@
 // together, through the real `raintree-lab k8s generate`.
 #include "cluster/k8s_manifests.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,6 +15,7 @@
 
 #include "cluster/k8s_resources.hpp"
 #include "cluster/yaml_text.hpp"
+#include "support/files.hpp"
 
 namespace rt::cluster {
 namespace {
@@ -23,18 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-std::string read(const fs::path& file) {
-  std::ifstream in(file);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-unsigned mode_of(const fs::path& file) {
-  struct stat st {};
-  ::stat(file.c_str(), &st);
-  return st.st_mode & 0777;
-}
+using test::read_text;
 
 TEST(YamlText, StringsReadBackAsTheSameStringsAndNeverAsOtherTypes) {
   const std::vector<std::string> strings = {
@@ -248,12 +237,12 @@ TEST_F(K8sWrite, SecretsAreOwnerOnlyAndTheScriptIsExecutable) {
   std::string error;
   const fs::path out = dir_ / "new" / "deep";  // created when missing
   ASSERT_TRUE(k8s::write(d, out, false, error)) << error;
-  EXPECT_EQ(mode_of(out / "secret.yaml"), 0600u);
-  EXPECT_EQ(mode_of(out / "cluster.json"), 0600u);
-  EXPECT_EQ(mode_of(out / "port-forward.sh"), 0755u);
+  EXPECT_EQ(test::file_mode(out / "secret.yaml"), 0600u);
+  EXPECT_EQ(test::file_mode(out / "cluster.json"), 0600u);
+  EXPECT_EQ(test::file_mode(out / "port-forward.sh"), 0755u);
   for (const char* file : {"service.yaml", "statefulset.yaml", "configmap.yaml",
                            "kustomization.yaml", "address-book.json"}) {
-    EXPECT_EQ(mode_of(out / file), 0644u) << file;
+    EXPECT_EQ(test::file_mode(out / file), 0644u) << file;
   }
   EXPECT_FALSE(fs::exists(out / "servicemonitor.yaml"));
   EXPECT_EQ(d.cluster.address_book, fs::absolute(out) / "address-book.json");
@@ -269,18 +258,18 @@ TEST_F(K8sWrite, AnExistingDeploymentIsKeptUnlessForced) {
   std::string error;
   ASSERT_TRUE(k8s::write(first, dir_, false, error)) << error;
   ASSERT_TRUE(fs::exists(dir_ / "servicemonitor.yaml"));
-  const std::string secret = read(dir_ / "secret.yaml");
-  const std::string cluster = read(dir_ / "cluster.json");
+  const std::string secret = read_text(dir_ / "secret.yaml");
+  const std::string cluster = read_text(dir_ / "cluster.json");
 
   auto second = make(false);
   EXPECT_FALSE(k8s::write(second, dir_, false, error));
   EXPECT_NE(error.find("holds a deployment already"), std::string::npos) << error;
   EXPECT_NE(error.find("--force"), std::string::npos) << error;
-  EXPECT_EQ(read(dir_ / "secret.yaml"), secret);  // nothing lost
-  EXPECT_EQ(read(dir_ / "cluster.json"), cluster);
+  EXPECT_EQ(read_text(dir_ / "secret.yaml"), secret);  // nothing lost
+  EXPECT_EQ(read_text(dir_ / "cluster.json"), cluster);
 
   ASSERT_TRUE(k8s::write(second, dir_, true, error)) << error;
-  EXPECT_NE(read(dir_ / "secret.yaml"), secret);
+  EXPECT_NE(read_text(dir_ / "secret.yaml"), secret);
   EXPECT_FALSE(fs::exists(dir_ / "servicemonitor.yaml"));  // no longer listed, so gone
 }
 
